@@ -1,0 +1,362 @@
+"""The plan as data: pydantic models for everything a campaign plan holds.
+
+Structure and types live here; references between parts (a site's model exists, due dates
+in order...) are checked in ``flows.plan.checks`` so that every problem gets its own line.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import TYPE_CHECKING, Annotated, Any, Literal
+
+from pathlib import Path
+
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr
+
+from flows.plan.cron import cron_problem
+from flows.plan.types import Id, Key, Lines, PlanDate, Text, TimeZone, as_list, fail
+
+if TYPE_CHECKING:
+    from flows.plan.units import Placed, UnitIndex
+
+DocumentKind = Literal["reminder", "feedback", "report"]
+ColumnType = Literal[
+    "text", "integer", "number", "date", "yes-no", "choice", "unit", "model", "phone"
+]
+Operator = Literal["<", "<=", "==", "!=", ">=", ">"]
+
+DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
+ALL_SITES_WORDS = ("all", "tất cả")
+
+
+class Strict(BaseModel):
+    """Base: unknown keys are errors, values are immutable once loaded."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+# --- campaign and issuing body ------------------------------------------------------------
+
+
+class Campaign(Strict):
+    """What the plan is: its id, its title, its time zone."""
+
+    id: Id
+    title: Text
+    reference: Text | None = None
+    timezone: TimeZone = DEFAULT_TIMEZONE
+    start: PlanDate | None = None
+    end: PlanDate | None = None
+
+
+class Signer(Strict):
+    """The signature block: authority line, title and name."""
+
+    authority: Text
+    title: Text
+    name: Text | None = None
+
+
+class DocumentSettings(Strict):
+    """Per document kind: the number symbol ("CV-MTTQ-BTT") and the "Nơi nhận" list."""
+
+    symbol: Text
+    recipients: list[Text] = Field(default_factory=list)
+
+
+class Issuer(Strict):
+    """The issuing body as printed in the letterhead."""
+
+    parent: Lines
+    name: Text
+    place: Text
+    department: Text | None = None
+    signer: Signer
+    documents: dict[DocumentKind, DocumentSettings]
+
+
+# --- models, units, sites -----------------------------------------------------------------
+
+
+class Model(Strict):
+    """A model (mô hình) that sites build or replicate."""
+
+    code: Id
+    name: Text
+    description: Text | None = None
+
+
+class Unit(Strict):
+    """An administrative unit; ``children`` nest to any depth."""
+
+    name: Text
+    code: Id | None = None
+    children: list[Unit] = Field(default_factory=list)
+
+    def walk(self, parents: tuple[Unit, ...] = ()) -> list[tuple[tuple[Unit, ...], Unit]]:
+        """Every unit below this one, each with its chain of parents, depth first."""
+        found: list[tuple[tuple[Unit, ...], Unit]] = []
+        for child in self.children:
+            found.append(((*parents, self), child))
+            found.extend(child.walk((*parents, self)))
+        return found
+
+
+class GazetteerLevel(Strict):
+    """One level of the gazetteer CSV: the column with the name, optionally one with a code."""
+
+    column: Text
+    code_column: Text | None = None
+
+
+class Gazetteer(Strict):
+    """A CSV listing units, one row per lowest-level unit, one column per level."""
+
+    file: Text
+    levels: Annotated[list[GazetteerLevel], Field(min_length=1)]
+
+
+class Units(Unit):
+    """The root unit (the province or city running the campaign) and where its units come from."""
+
+    gazetteer: Gazetteer | None = None
+
+
+class Contact(Strict):
+    """Who to call at a site."""
+
+    name: Text | None = None
+    phone: Text | None = None
+    email: Text | None = None
+
+
+class Site(Strict):
+    """A pilot site: the unit that reports, and the model assigned to it."""
+
+    id: Id
+    unit: Text
+    name: Text | None = None
+    choose_child: bool = False
+    model: Id | None = None
+    recipient: Text | None = None
+    contact: Contact | None = None
+
+
+class SiteDefaults(Strict):
+    """Values every site takes unless it sets its own; ``{unit}`` is the unit's name."""
+
+    recipient: Text | None = None
+
+
+# --- milestones and forms -----------------------------------------------------------------
+
+
+class EscalationLevel(Strict):
+    """A reminder sent ``after_days`` days after the due date."""
+
+    after_days: Annotated[int, Field(ge=0)]
+    label: Text | None = None
+
+
+class ReminderPolicy(Strict):
+    """When reminders go out: days before the due date, then escalating after it."""
+
+    before_days: list[Annotated[int, Field(ge=1)]] = Field(default_factory=list)
+    escalation: list[EscalationLevel] = Field(default_factory=list)
+
+
+def _all_sites(value: Any) -> Any:
+    if isinstance(value, str) and value.strip().casefold() in ALL_SITES_WORDS:
+        return None
+    return value
+
+
+class Milestone(Strict):
+    """A deadline at which sites send one form."""
+
+    id: Id
+    name: Text
+    due: PlanDate
+    form: Id
+    registration: bool = False
+    sites: Annotated[list[Id] | None, BeforeValidator(_all_sites)] = None
+    reminders: ReminderPolicy | None = None
+    description: Text | None = None
+
+
+def _bound(value: Any) -> Any:
+    if value is None or isinstance(value, float | int | date):
+        return value
+    text = str(value).strip()
+    if len(text) == 10 and text[4:5] == "-":
+        from flows.plan.types import parse_plan_date
+
+        return parse_plan_date(text)
+    try:
+        return float(text)
+    except ValueError:
+        raise fail("'{value}' không phải số hay ngày YYYY-MM-DD", value=text) from None
+
+
+Bound = Annotated[float | date | None, BeforeValidator(_bound)]
+
+
+class Column(Strict):
+    """One column of a form."""
+
+    key: Key
+    label: Text
+    type: ColumnType = "text"
+    aliases: Annotated[list[Text], BeforeValidator(as_list)] = Field(default_factory=list)
+    required: bool = False
+    min: Bound = None
+    max: Bound = None
+    choices: list[Text] = Field(default_factory=list)
+    within: Key | None = None
+    description: Text | None = None
+
+
+class Rule(Strict):
+    """A cross-field rule: ``check: "a <= b"`` (a column key or a number on the right)."""
+
+    check: Text
+    message: Text | None = None
+
+
+class Form(Strict):
+    """What a milestone's spreadsheet must contain."""
+
+    id: Id
+    title: Text
+    version: Annotated[int, Field(ge=1)] = 1
+    description: Text | None = None
+    site_column: Key | None = None
+    columns: Annotated[list[Column], Field(min_length=1)]
+    rules: list[Rule] = Field(default_factory=list)
+
+    def column(self, key: str) -> Column | None:
+        """The column with ``key``, if any."""
+        return next((c for c in self.columns if c.key == key), None)
+
+
+# --- schedules and recognition ------------------------------------------------------------
+
+
+def _cron(value: str) -> str:
+    problem = cron_problem(value)
+    if problem:
+        raise fail(problem)
+    return value
+
+
+def _schedule(value: Any) -> Any:
+    return {"cron": value} if isinstance(value, str) else value
+
+
+class Schedule(Strict):
+    """A cron schedule in the plan's time zone (or its own)."""
+
+    cron: Annotated[Text, AfterValidator(_cron)]
+    timezone: TimeZone | None = None
+    after_due_days: list[Annotated[int, Field(ge=0)]] = Field(default_factory=list)
+
+
+ScheduleField = Annotated[Schedule | None, BeforeValidator(_schedule)]
+
+
+class Schedules(Strict):
+    """When the engine runs each job."""
+
+    intake: ScheduleField = None
+    remind: ScheduleField = None
+    report: ScheduleField = None
+
+
+class Requirement(Strict):
+    """A yes-no column of a milestone's form that must say yes before recognition."""
+
+    milestone: Id
+    column: Key
+
+
+class Recognition(Strict):
+    """What a site needs before inspection and recognition, beyond every milestone accepted."""
+
+    requires: list[Requirement] = Field(default_factory=list)
+
+
+# --- the plan -----------------------------------------------------------------------------
+
+
+class Plan(Strict):
+    """A whole campaign plan."""
+
+    campaign: Campaign
+    issuer: Issuer
+    models: list[Model] = Field(default_factory=list)
+    units: Units
+    site_defaults: SiteDefaults = Field(default_factory=SiteDefaults)
+    sites: Annotated[list[Site], Field(min_length=1)]
+    reminders: ReminderPolicy = Field(default_factory=ReminderPolicy)
+    milestones: Annotated[list[Milestone], Field(min_length=1)]
+    forms: Annotated[list[Form], Field(min_length=1)]
+    schedules: Schedules = Field(default_factory=Schedules)
+    recognition: Recognition = Field(default_factory=Recognition)
+    _path: Path | None = PrivateAttr(default=None)
+    _index: UnitIndex | None = PrivateAttr(default=None)
+
+    @property
+    def path(self) -> Path | None:
+        """The file the plan was loaded from, if it came from a file."""
+        return self._path
+
+    def model_by_code(self, code: str) -> Model | None:
+        """The model with ``code``, if any."""
+        return next((m for m in self.models if m.code == code), None)
+
+    def form_by_id(self, form_id: str) -> Form | None:
+        """The form with ``form_id``, if any."""
+        return next((f for f in self.forms if f.id == form_id), None)
+
+    def site_by_id(self, site_id: str) -> Site | None:
+        """The site with ``site_id``, if any."""
+        return next((s for s in self.sites if s.id == site_id), None)
+
+    def sites_of(self, milestone: Milestone) -> list[Site]:
+        """The sites that must send ``milestone`` (all sites unless it names some)."""
+        if milestone.sites is None:
+            return list(self.sites)
+        return [s for s in self.sites if s.id in milestone.sites]
+
+    def reminder_policy(self, milestone: Milestone) -> ReminderPolicy:
+        """The milestone's own reminder policy, else the plan's."""
+        return milestone.reminders or self.reminders
+
+    @property
+    def unit_index(self) -> UnitIndex:
+        """The plan's units, findable by name, path or code (built once)."""
+        if self._index is None:
+            from flows.plan.units import UnitIndex
+
+            self._index = UnitIndex(self.units)
+        return self._index
+
+    def unit_of(self, site: Site) -> Placed:
+        """The unit ``site`` stands for (the loader has checked it is exactly one)."""
+        return self.unit_index.lookup(site.unit).found[0]
+
+    def site_name(self, site: Site) -> str:
+        """The name a site is shown under: its own, else its unit's."""
+        return site.name or self.unit_of(site).unit.name
+
+    def recipient(self, site: Site) -> str:
+        """Who letters to ``site`` are addressed to."""
+        from flows.plan.units import in_sentence
+
+        if site.recipient:
+            return site.recipient
+        if self.site_defaults.recipient:
+            return self.site_defaults.recipient.format(
+                unit=in_sentence(self.unit_of(site).unit.name)
+            )
+        return self.site_name(site)
