@@ -24,9 +24,7 @@ app = typer.Typer(
 plan_app = typer.Typer(help="Kiểm tra và xem kế hoạch (tệp YAML).", no_args_is_help=True)
 app.add_typer(plan_app, name="plan")
 
-PlanPath = Annotated[
-    Path, typer.Argument(help="Tệp kế hoạch YAML.", show_default=True)
-]
+PlanPath = Annotated[Path, typer.Argument(help="Tệp kế hoạch YAML.", show_default=True)]
 
 
 def _console(stderr: bool = False) -> Console:

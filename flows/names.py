@@ -1,7 +1,7 @@
 """Vietnamese names: normalising, folding and comparing unit names.
 
 Exact comparison (NFC, case-, whitespace- and prefix-insensitive) is safe to accept.
-Accent folding loses information (Huyện Cẩm Giàng vs Thị trấn Cẩm Giang), so a folded or
+Accent folding loses information (Huyện Yên Lạc vs Thị trấn Yên Lac), so a folded or
 fuzzy match is only ever offered as a suggestion.
 """
 
@@ -46,7 +46,7 @@ def nfc(text: str) -> str:
 
 
 def split_prefix(text: str) -> tuple[str | None, str]:
-    """``"TT. Lai Cách"`` -> ``("thị trấn", "Lai Cách")``; no known prefix -> ``(None, text)``."""
+    """``"TT. Hợp Hòa"`` -> ``("thị trấn", "Hợp Hòa")``; no known prefix -> ``(None, text)``."""
     lowered = text.casefold()
     for prefix, kind in UNIT_PREFIXES.items():
         if lowered.startswith(prefix):
@@ -87,9 +87,9 @@ def folded_key(text: str) -> str:
 
 def suggest(text: str, candidates: Iterable[str], limit: int = 1) -> list[str]:
     """Candidates that ``text`` was probably meant to be, best first (never exact matches)."""
-    options = list(dict.fromkeys(candidates))
     key, folded = name_key(text), folded_key(text)
-    same_folded = [c for c in options if folded_key(c) == folded and name_key(c) != key]
+    options = [c for c in dict.fromkeys(candidates) if name_key(c) != key]
+    same_folded = [c for c in options if folded_key(c) == folded]
     if same_folded:
         return same_folded[:limit]
     by_folded: dict[str, str] = {}

@@ -6,6 +6,7 @@ counts as existing, so one mistake is reported once, not again at every referenc
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import re
 from collections.abc import Callable, Iterable
@@ -74,10 +75,8 @@ def parse_rule(check: str) -> ParsedRule | None:
     if not match:
         return None
     right: str | float = match[3]
-    try:
+    with contextlib.suppress(ValueError):
         right = float(match[3].replace(",", "."))
-    except ValueError:
-        pass
     return ParsedRule(match[1], match[2], right)
 
 
@@ -118,8 +117,10 @@ class Checker:
             value = key(item)
             if value in first:
                 line = self.source.line_of((section, first[value]))
-                self.add((section, i, "id" if section != "models" else "code"),
-                         f"{what} '{value}' bị trùng (đã dùng ở dòng {line})")
+                self.add(
+                    (section, i, "id" if section != "models" else "code"),
+                    f"{what} '{value}' bị trùng (đã dùng ở dòng {line})",
+                )
             else:
                 first[value] = i
 
@@ -142,8 +143,10 @@ class Checker:
     def check_campaign(self) -> None:
         campaign = self.parts.campaign
         if campaign and campaign.start and campaign.end and campaign.start > campaign.end:
-            self.add(("campaign", "end"),
-                     f"ngày kết thúc {campaign.end} sớm hơn ngày bắt đầu {campaign.start}")
+            self.add(
+                ("campaign", "end"),
+                f"ngày kết thúc {campaign.end} sớm hơn ngày bắt đầu {campaign.start}",
+            )
 
     def check_issuer(self) -> None:
         issuer = self.parts.issuer
@@ -151,8 +154,10 @@ class Checker:
             return
         for kind in REQUIRED_DOCUMENTS:
             if kind not in issuer.documents:
-                self.add(("issuer", "documents"),
-                         f"thiếu thiết lập văn bản '{kind}' (ký hiệu số và nơi nhận)")
+                self.add(
+                    ("issuer", "documents"),
+                    f"thiếu thiết lập văn bản '{kind}' (ký hiệu số và nơi nhận)",
+                )
 
     def check_units(self) -> None:
         if self.parts.units is None:
@@ -165,13 +170,14 @@ class Checker:
                 key = name_key(child.name)
                 where = (*path, "children", i)
                 if key in seen:
-                    self.add((*where, "name"),
-                             f"đơn vị '{child.name}' bị lặp trong '{unit.name}'")
+                    self.add((*where, "name"), f"đơn vị '{child.name}' bị lặp trong '{unit.name}'")
                 seen.setdefault(key, child.name)
                 if child.code:
                     if child.code in codes:
-                        self.add((*where, "code"),
-                                 f"mã đơn vị '{child.code}' đã dùng cho '{codes[child.code]}'")
+                        self.add(
+                            (*where, "code"),
+                            f"mã đơn vị '{child.code}' đã dùng cho '{codes[child.code]}'",
+                        )
                     codes.setdefault(child.code, child.name)
                 visit(child, where)
 
@@ -185,8 +191,10 @@ class Checker:
             try:
                 defaults.recipient.format(unit="")
             except (KeyError, IndexError, ValueError):
-                self.add(("site_defaults", "recipient"),
-                         "chỉ được dùng chỗ trống {unit} (tên đơn vị) trong 'recipient'")
+                self.add(
+                    ("site_defaults", "recipient"),
+                    "chỉ được dùng chỗ trống {unit} (tên đơn vị) trong 'recipient'",
+                )
         units_taken: dict[int, int] = {}
         for i, site in sites:
             if site.model is not None:
@@ -203,17 +211,25 @@ class Checker:
                 continue
             if len(lookup.found) > 1:
                 paths = ", ".join(f"'{p.path}'" for p in lookup.found[:3])
-                self.add(path, f"'{site.unit}' trùng tên nhiều đơn vị ({paths}); "
-                               "hãy ghi rõ dạng 'Cấp trên/Đơn vị' hoặc dùng mã đơn vị")
+                self.add(
+                    path,
+                    f"'{site.unit}' trùng tên nhiều đơn vị ({paths}); "
+                    "hãy ghi rõ dạng 'Cấp trên/Đơn vị' hoặc dùng mã đơn vị",
+                )
                 continue
             unit = lookup.found[0].unit
             if site.choose_child and not unit.children:
-                self.add(("sites", i, "choose_child"),
-                         f"đơn vị '{unit.name}' không có đơn vị cấp dưới để chọn khi đăng ký")
+                self.add(
+                    ("sites", i, "choose_child"),
+                    f"đơn vị '{unit.name}' không có đơn vị cấp dưới để chọn khi đăng ký",
+                )
             if id(unit) in units_taken:
                 line = self.source.line_of(("sites", units_taken[id(unit)]))
-                self.add(path, f"đơn vị '{unit.name}' đã là một điểm khác (dòng {line}); "
-                               "mỗi đơn vị chỉ là một điểm")
+                self.add(
+                    path,
+                    f"đơn vị '{unit.name}' đã là một điểm khác (dòng {line}); "
+                    "mỗi đơn vị chỉ là một điểm",
+                )
             units_taken.setdefault(id(unit), i)
 
     def check_reminders(self, path: Path, policy: ReminderPolicy | None) -> None:
@@ -224,9 +240,10 @@ class Checker:
         after = [level.after_days for level in policy.escalation]
         for j in range(1, len(after)):
             if after[j] <= after[j - 1]:
-                self.add((*path, "escalation", j, "after_days"),
-                         f"mỗi cấp đôn đốc phải sau cấp trước: {after[j]} không lớn hơn "
-                         f"{after[j - 1]}")
+                self.add(
+                    (*path, "escalation", j, "after_days"),
+                    f"mỗi cấp đôn đốc phải sau cấp trước: {after[j]} không lớn hơn {after[j - 1]}",
+                )
 
     def check_milestones(self) -> None:
         milestones = self.parts.milestones
@@ -242,23 +259,30 @@ class Checker:
             if milestone.registration:
                 registrations.append(i)
             if previous and milestone.due < previous[1]:
-                self.add(("milestones", i, "due"),
-                         f"hạn {milestone.due} sớm hơn hạn của mốc trước '{previous[0]}' "
-                         f"({previous[1]}); các mốc phải xếp theo thứ tự thời gian")
+                self.add(
+                    ("milestones", i, "due"),
+                    f"hạn {milestone.due} sớm hơn hạn của mốc trước '{previous[0]}' "
+                    f"({previous[1]}); các mốc phải xếp theo thứ tự thời gian",
+                )
             previous = (milestone.id, milestone.due)
             if campaign and campaign.start and milestone.due < campaign.start:
-                self.add(("milestones", i, "due"),
-                         f"hạn {milestone.due} trước ngày bắt đầu kế hoạch {campaign.start}")
+                self.add(
+                    ("milestones", i, "due"),
+                    f"hạn {milestone.due} trước ngày bắt đầu kế hoạch {campaign.start}",
+                )
             if campaign and campaign.end and milestone.due > campaign.end:
-                self.add(("milestones", i, "due"),
-                         f"hạn {milestone.due} sau ngày kết thúc kế hoạch {campaign.end}")
+                self.add(
+                    ("milestones", i, "due"),
+                    f"hạn {milestone.due} sau ngày kết thúc kế hoạch {campaign.end}",
+                )
         for i in registrations[1:]:
             self.add(("milestones", i, "registration"), "chỉ được có một mốc đăng ký")
         choosing = [i for i, site in self.parts.sites if site.choose_child]
         if choosing and not registrations and milestones:
-            self.add(("sites", choosing[0], "choose_child"),
-                     "điểm chọn đơn vị cấp dưới khi đăng ký nhưng không có mốc nào "
-                     "'registration: true'")
+            self.add(
+                ("sites", choosing[0], "choose_child"),
+                "điểm chọn đơn vị cấp dưới khi đăng ký nhưng không có mốc nào 'registration: true'",
+            )
 
     def check_forms(self) -> None:
         forms = self.parts.forms
@@ -277,18 +301,24 @@ class Checker:
             for text in (column.label, *column.aliases):
                 key = name_key(text)
                 if key in labels and labels[key] != column.key:
-                    self.add((*where, "label" if text == column.label else "aliases"),
-                             f"tên cột '{text}' trùng với cột '{labels[key]}'")
+                    self.add(
+                        (*where, "label" if text == column.label else "aliases"),
+                        f"tên cột '{text}' trùng với cột '{labels[key]}'",
+                    )
                 labels.setdefault(key, column.key)
             self.check_column(where, form, column)
         unit_keys = [c.key for c in form.columns if c.type == "unit"]
         if form.site_column is not None:
             if form.site_column not in unit_keys:
-                self.add((*path, "site_column"),
-                         f"'{form.site_column}' không phải cột kiểu 'unit' của biểu mẫu")
+                self.add(
+                    (*path, "site_column"),
+                    f"'{form.site_column}' không phải cột kiểu 'unit' của biểu mẫu",
+                )
         elif not unit_keys:
-            self.add((*path, "columns"),
-                     "biểu mẫu cần ít nhất một cột kiểu 'unit' để biết đơn vị nào gửi")
+            self.add(
+                (*path, "columns"),
+                "biểu mẫu cần ít nhất một cột kiểu 'unit' để biết đơn vị nào gửi",
+            )
         for j, rule in enumerate(form.rules):
             self.check_rule((*path, "rules", j, "check"), form, rule.check)
 
@@ -308,38 +338,51 @@ class Checker:
             elif (column.type == "date") != isinstance(value, date):
                 kind = "một ngày YYYY-MM-DD" if column.type == "date" else "một số"
                 self.add((*where, bound), f"'{bound}' của cột kiểu '{column.type}' phải là {kind}")
-        if (column.min is not None and column.max is not None
-                and type(column.min) is type(column.max) and column.min > column.max):  # type: ignore[operator]
+        low, high = column.min, column.max
+        if (isinstance(low, date) and isinstance(high, date) and low > high) or (
+            isinstance(low, float) and isinstance(high, float) and low > high
+        ):
             self.add((*where, "max"), f"'max' ({column.max}) nhỏ hơn 'min' ({column.min})")
         if column.within is not None:
             other = form.column(column.within)
             if column.type != "unit":
                 self.add((*where, "within"), "'within' chỉ dùng cho cột kiểu 'unit'")
             elif other is None or other.type != "unit" or other.key == column.key:
-                self.add((*where, "within"),
-                         f"'{column.within}' không phải một cột kiểu 'unit' khác của biểu mẫu")
+                self.add(
+                    (*where, "within"),
+                    f"'{column.within}' không phải một cột kiểu 'unit' khác của biểu mẫu",
+                )
 
     def check_rule(self, path: Path, form: Form, check: str) -> None:
         rule = parse_rule(check)
         if rule is None:
-            self.add(path, f"quy tắc '{check}' cần dạng 'cột_a <= cột_b' hoặc 'cột_a >= 0' "
-                           "(phép so sánh: <, <=, ==, !=, >=, >)")
+            self.add(
+                path,
+                f"quy tắc '{check}' cần dạng 'cột_a <= cột_b' hoặc 'cột_a >= 0' "
+                "(phép so sánh: <, <=, ==, !=, >=, >)",
+            )
             return
         left = form.column(rule.left)
         if left is None:
             self.add(path, f"quy tắc nhắc tới cột '{rule.left}' không có trong biểu mẫu")
             return
         if left.type not in BOUNDED_TYPES:
-            self.add(path, f"quy tắc so sánh cột '{left.key}' kiểu '{left.type}'; "
-                           "chỉ so sánh được cột số hoặc ngày")
+            self.add(
+                path,
+                f"quy tắc so sánh cột '{left.key}' kiểu '{left.type}'; "
+                "chỉ so sánh được cột số hoặc ngày",
+            )
             return
         if isinstance(rule.right, str):
             right = form.column(rule.right)
             if right is None:
                 self.add(path, f"quy tắc nhắc tới cột '{rule.right}' không có trong biểu mẫu")
             elif (right.type == "date") != (left.type == "date"):
-                self.add(path, f"không so sánh được cột '{left.key}' ({left.type}) với "
-                               f"cột '{right.key}' ({right.type})")
+                self.add(
+                    path,
+                    f"không so sánh được cột '{left.key}' ({left.type}) với "
+                    f"cột '{right.key}' ({right.type})",
+                )
         elif left.type == "date":
             self.add(path, f"cột ngày '{left.key}' chỉ so sánh được với một cột ngày khác")
 
@@ -351,8 +394,7 @@ class Checker:
         forms = {f.id: f for _, f in self.parts.forms}
         for j, requirement in enumerate(recognition.requires):
             path = ("recognition", "requires", j)
-            if not self.known("milestones", requirement.milestone, "mốc",
-                              (*path, "milestone")):
+            if not self.known("milestones", requirement.milestone, "mốc", (*path, "milestone")):
                 continue
             milestone = milestones.get(requirement.milestone)
             form = forms.get(milestone.form) if milestone else None
@@ -360,11 +402,11 @@ class Checker:
                 continue
             column = form.column(requirement.column)
             if column is None:
-                self.add((*path, "column"),
-                         f"biểu mẫu '{form.id}' không có cột '{requirement.column}'")
+                self.add(
+                    (*path, "column"), f"biểu mẫu '{form.id}' không có cột '{requirement.column}'"
+                )
             elif column.type != "yes-no":
-                self.add((*path, "column"),
-                         f"cột '{column.key}' phải là kiểu 'yes-no' (có/không)")
+                self.add((*path, "column"), f"cột '{column.key}' phải là kiểu 'yes-no' (có/không)")
 
 
 def check_parts(source: Source, parts: Parts) -> list[PlanProblem]:

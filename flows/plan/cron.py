@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import re
 
-_FIELDS = (
+_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+_DAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
+_FIELDS: tuple[tuple[str, int, int, dict[str, int]], ...] = (
     ("phút", 0, 59, {}),
     ("giờ", 0, 23, {}),
     ("ngày trong tháng", 1, 31, {}),
@@ -12,14 +14,13 @@ _FIELDS = (
         "tháng",
         1,
         12,
-        {m: i + 1 for i, m in enumerate(
-            "jan feb mar apr may jun jul aug sep oct nov dec".split())},
+        {m: i + 1 for i, m in enumerate(_MONTHS)},
     ),
     (
         "thứ trong tuần",
         0,
         7,
-        {d: i for i, d in enumerate("sun mon tue wed thu fri sat".split())},
+        {d: i for i, d in enumerate(_DAYS)},
     ),
 )
 _PART = re.compile(r"^(\*|[0-9a-z]+(?:-[0-9a-z]+)?)(?:/([0-9]+))?$")
@@ -47,9 +48,7 @@ def cron_problem(expression: str) -> str | None:
             for token in span.split("-"):
                 value = names.get(token, int(token) if token.isdigit() else None)
                 if value is None or not low <= value <= high:
-                    return (
-                        f"lịch '{expression}': phần {name} '{token}' phải từ {low} đến {high}"
-                    )
+                    return f"lịch '{expression}': phần {name} '{token}' phải từ {low} đến {high}"
                 bounds.append(value)
             if len(bounds) == 2 and bounds[0] > bounds[1]:
                 return f"lịch '{expression}': khoảng '{span}' ở phần {name} bị ngược"

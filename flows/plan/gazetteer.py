@@ -49,9 +49,7 @@ def read_gazetteer(
         for depth, level in enumerate(gazetteer.levels):
             name = nfc(row.get(level.column) or "")
             if not name:
-                problems.append(
-                    PlanProblem(shown_as, line, "", f"cột '{level.column}' bị trống")
-                )
+                problems.append(PlanProblem(shown_as, line, "", f"cột '{level.column}' bị trống"))
                 break
             keys = (*keys, name_key(name))
             node = index.get(keys)
@@ -65,7 +63,9 @@ def read_gazetteer(
             elif depth == len(gazetteer.levels) - 1:
                 problems.append(
                     PlanProblem(
-                        shown_as, line, "",
+                        shown_as,
+                        line,
+                        "",
                         f"'{name}' bị lặp lại (đã có ở dòng {seen[keys]})",
                     )
                 )

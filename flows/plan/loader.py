@@ -63,8 +63,15 @@ def load_plan_text(text: str, shown: str, base: Path) -> Plan:
         raise PlanError(problems)
     if not isinstance(source.data, dict):
         raise PlanError(
-            [PlanProblem(shown, 1, "", "kế hoạch phải gồm các phần 'khóa: giá trị' "
-                                       "(campaign:, issuer:, units:, sites:...)")]
+            [
+                PlanProblem(
+                    shown,
+                    1,
+                    "",
+                    "kế hoạch phải gồm các phần 'khóa: giá trị' "
+                    "(campaign:, issuer:, units:, sites:...)",
+                )
+            ]
         )
     gazetteer_problems, units_complete = merge_gazetteer(source, base)
     problems += gazetteer_problems
@@ -99,7 +106,8 @@ def merge_gazetteer(source: Source, base: Path) -> tuple[list[PlanProblem], bool
         line = source.line_of(("units", "gazetteer", "file"))
         problems = [
             PlanProblem(source.file, line, "units.gazetteer.file", f"{shown}: {p.message}")
-            if p.line is None else p
+            if p.line is None
+            else p
             for p in problems
         ]
     inline = units.get("children")
@@ -120,11 +128,12 @@ def validate_sections(source: Source) -> tuple[Parts, list[PlanProblem]]:
     for name, info in Plan.model_fields.items():
         if name not in data:
             if info.is_required():
-                problems.append(PlanProblem(source.file, None, name,
-                                            f"thiếu phần bắt buộc '{name}'"))
+                problems.append(
+                    PlanProblem(source.file, None, name, f"thiếu phần bắt buộc '{name}'")
+                )
             continue
         raw = data[name]
-        annotation = info.annotation
+        annotation: Any = info.annotation
         if get_origin(annotation) is list and isinstance(raw, list):
             adapter = TypeAdapter(get_args(annotation)[0])
             items = []
@@ -135,8 +144,14 @@ def validate_sections(source: Source) -> tuple[Parts, list[PlanProblem]]:
                     problems += pydantic_problems(source, error, (name, i))
             minimum = next((m.min_length for m in info.metadata if hasattr(m, "min_length")), 0)
             if len(raw) < minimum:
-                problems.append(PlanProblem(source.file, source.line_of((name,)), name,
-                                            f"danh sách cần ít nhất {minimum} mục"))
+                problems.append(
+                    PlanProblem(
+                        source.file,
+                        source.line_of((name,)),
+                        name,
+                        f"danh sách cần ít nhất {minimum} mục",
+                    )
+                )
             setattr(parts, name, items)
             continue
         try:
@@ -149,16 +164,15 @@ def validate_sections(source: Source) -> tuple[Parts, list[PlanProblem]]:
     return parts, problems
 
 
-def pydantic_problems(
-    source: Source, error: ValidationError, prefix: KeyPath
-) -> list[PlanProblem]:
+def pydantic_problems(source: Source, error: ValidationError, prefix: KeyPath) -> list[PlanProblem]:
     """One plan problem per pydantic error, at the line of its key path."""
     found = []
     for detail in error.errors(include_url=False):
         loc: KeyPath = (*prefix, *detail["loc"])
         found.append(
-            PlanProblem(source.file, source.line_of(loc), format_path(loc),
-                        translate(detail, Plan, loc))
+            PlanProblem(
+                source.file, source.line_of(loc), format_path(loc), translate(detail, Plan, loc)
+            )
         )
     return found
 

@@ -97,7 +97,7 @@ def translate(
     if kind == "literal_error":
         expected = str(context.get("expected", "")).replace(" or ", ", ")
         return f"{_shown(value)} không hợp lệ; chọn một trong: {expected}"
-    if value is None and kind not in ("list_type",):
+    if value is None:
         return "chưa điền giá trị"
     template = _SIMPLE.get(kind)
     if template is None:

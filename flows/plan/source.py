@@ -73,8 +73,12 @@ class _Builder:
             line = key_node.start_mark.line + 1
             if key_node.tag == "tag:yaml.org,2002:merge":
                 self.problems.append(
-                    PlanProblem(self.file, line, format_path(path),
-                                "không dùng '<<' (gộp khóa) trong kế hoạch; hãy viết đầy đủ")
+                    PlanProblem(
+                        self.file,
+                        line,
+                        format_path(path),
+                        "không dùng '<<' (gộp khóa) trong kế hoạch; hãy viết đầy đủ",
+                    )
                 )
                 continue
             if not isinstance(key_node, ScalarNode):
@@ -85,9 +89,12 @@ class _Builder:
             key = key_node.value
             if key in result:
                 self.problems.append(
-                    PlanProblem(self.file, line, format_path((*path, key)),
-                                f"khóa '{key}' bị lặp lại (đã có ở dòng "
-                                f"{self.lines[(*path, key)]})")
+                    PlanProblem(
+                        self.file,
+                        line,
+                        format_path((*path, key)),
+                        f"khóa '{key}' bị lặp lại (đã có ở dòng {self.lines[(*path, key)]})",
+                    )
                 )
                 continue
             self.lines[(*path, key)] = line
@@ -96,27 +103,53 @@ class _Builder:
 
 
 _YAML_PROBLEMS = (
-    ("found character '\\t' that cannot start any token",
-     "có ký tự Tab; YAML chỉ dùng dấu cách để thụt lề, hãy thay Tab bằng dấu cách"),
-    ("mapping values are not allowed here",
-     "thụt lề sai hoặc thiếu dấu cách sau ':' (mỗi cấp thụt vào bằng dấu cách, sau ':' cần "
-     "một dấu cách; nếu giá trị có ':' hãy đặt trong ngoặc kép)"),
-    ("did not find expected key",
-     "thụt lề sai: dòng này không thẳng hàng với các khóa cùng cấp"),
-    ("did not find expected '-' indicator",
-     "thụt lề sai: các mục của danh sách phải thẳng hàng và bắt đầu bằng '- '"),
-    ("expected <block end>, but found '-'",
-     "thụt lề sai: mục '- ' này không thẳng hàng với các mục cùng danh sách"),
-    ("expected <block end>",
-     "thụt lề sai: dòng này không thẳng hàng với các dòng cùng cấp"),
-    ("found unexpected end of stream",
-     "thiếu dấu ngoặc kép đóng (\") ở cuối giá trị"),
+    (
+        "found character '\\t' that cannot start any token",
+        "có ký tự Tab; YAML chỉ dùng dấu cách để thụt lề, hãy thay Tab bằng dấu cách",
+    ),
+    (
+        "mapping values are not allowed here",
+        "thụt lề sai hoặc thiếu dấu cách sau ':' (mỗi cấp thụt vào bằng dấu cách, sau ':' cần "
+        "một dấu cách; nếu giá trị có ':' hãy đặt trong ngoặc kép)",
+    ),
+    ("did not find expected key", "thụt lề sai: dòng này không thẳng hàng với các khóa cùng cấp"),
+    (
+        "did not find expected '-' indicator",
+        "thụt lề sai: các mục của danh sách phải thẳng hàng và bắt đầu bằng '- '",
+    ),
+    (
+        "expected <block end>, but found '-'",
+        "thụt lề sai: mục '- ' này không thẳng hàng với các mục cùng danh sách",
+    ),
+    ("expected <block end>", "thụt lề sai: dòng này không thẳng hàng với các dòng cùng cấp"),
+    ("found unexpected end of stream", 'thiếu dấu ngoặc kép đóng (") ở cuối giá trị'),
     ("found undefined alias", "dùng '*tên' nhưng chưa khai báo '&tên'"),
-    ("found unknown escape character",
-     "ký tự '\\' không hợp lệ trong chuỗi ngoặc kép; dùng ngoặc đơn ' ' hoặc viết '\\\\'"),
-    ("could not find expected ':'",
-     "thiếu dấu ':' sau tên khóa, hoặc chuỗi ngoặc kép chưa được đóng"),
+    (
+        "found unknown escape character",
+        "ký tự '\\' không hợp lệ trong chuỗi ngoặc kép; dùng ngoặc đơn ' ' hoặc viết '\\\\'",
+    ),
+    (
+        "could not find expected ':'",
+        "thiếu dấu ':' sau tên khóa, hoặc chuỗi ngoặc kép chưa được đóng",
+    ),
     ("found unacceptable character", "tệp có ký tự không đọc được (hãy lưu tệp dạng UTF-8)"),
+    ("expected ',' or ']'", "danh sách trong ngoặc [ ] thiếu dấu ',' giữa các mục hoặc thiếu ']'"),
+    ("expected ',' or '}'", "nhóm trong ngoặc { } thiếu dấu ',' giữa các mục hoặc thiếu '}'"),
+    (
+        "expected alphabetic or numeric character",
+        "sau '&' hoặc '*' phải là một tên; nếu đây là chữ thường, "
+        "hãy đặt cả giá trị trong ngoặc kép",
+    ),
+    ("second occurrence", "tên '&...' được khai báo hai lần"),
+    ("expected the node content", "giá trị không hợp lệ; hãy đặt giá trị trong ngoặc kép"),
+    (
+        "sequence entries are not allowed here",
+        "thụt lề sai: mục '- ' không được đặt ở đây (cần xuống dòng và thụt vào dưới khóa)",
+    ),
+    (
+        "expected '<document start>'",
+        "thụt lề sai: dòng này phải bắt đầu sát lề trái như các phần khác của kế hoạch",
+    ),
 )
 
 
@@ -134,13 +167,27 @@ def _yaml_problem(file: str, error: yaml.MarkedYAMLError) -> PlanProblem:
     return PlanProblem(file, line, "", f"cột {column}: {message}", column=column)
 
 
+def _code(character: int | str) -> int:
+    return character if isinstance(character, int) else ord(character)
+
+
 def parse_yaml(text: str, file: str) -> tuple[Source | None, list[PlanProblem]]:
     """Parse ``text``; return the source (``None`` when unreadable) and the problems seen."""
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as error:
         return None, [_yaml_problem(file, error)]
-    except yaml.YAMLError as error:  # e.g. a reader error without a mark
+    except yaml.reader.ReaderError as error:
+        line = text[: error.position].count("\n") + 1
+        return None, [
+            PlanProblem(
+                file,
+                line,
+                "",
+                f"có ký tự điều khiển không được phép (mã U+{_code(error.character):04X})",
+            )
+        ]
+    except yaml.YAMLError as error:  # pragma: no cover - every YAML error above has a mark
         return None, [PlanProblem(file, None, "", f"lỗi cú pháp YAML: {error}")]
     if node is None:
         return None, [PlanProblem(file, None, "", "tệp kế hoạch trống")]

@@ -73,9 +73,7 @@ def parse_plan_date(value: Any) -> Any:
             raise fail(
                 "'{value}' không phải ngày hợp lệ (cần dạng YYYY-MM-DD)", value=text
             ) from None
-        raise fail(
-            "'{value}' phải viết dạng YYYY-MM-DD, ở đây là {hint}", value=text, hint=hint
-        )
+        raise fail("'{value}' phải viết dạng YYYY-MM-DD, ở đây là {hint}", value=text, hint=hint)
     raise fail("'{value}' không phải ngày hợp lệ (cần dạng YYYY-MM-DD)", value=text)
 
 

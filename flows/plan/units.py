@@ -17,7 +17,7 @@ class Placed:
 
     @property
     def path(self) -> str:
-        """``Huyện Cẩm Giàng/Xã Cẩm Điền`` (the root left out)."""
+        """``Huyện Yên Lạc/Xã Tam Hồng`` (the root left out)."""
         return "/".join(u.name for u in (*self.parents[1:], self.unit))
 
 
@@ -49,7 +49,8 @@ class UnitIndex:
         if "/" in reference:
             *ancestors, last = (part.strip() for part in reference.split("/"))
             found = [
-                p for p in self._named(last, candidates)
+                p
+                for p in self._named(last, candidates)
                 if _ends_with(p.parents, [name_key(a) for a in ancestors])
             ]
         else:
@@ -70,7 +71,8 @@ class UnitIndex:
         allowed = {id(p.unit) for p in candidates}
         kind = unit_kind(name)
         return [
-            p for p in self._by_key.get(name_key(name), [])
+            p
+            for p in self._by_key.get(name_key(name), [])
             if id(p.unit) in allowed and (kind is None or unit_kind(p.unit.name) in (kind, None))
         ]
 
@@ -86,7 +88,7 @@ def _ends_with(parents: tuple[Unit, ...], keys: list[str]) -> bool:
 
 
 def in_sentence(name: str) -> str:
-    """``Huyện Cẩm Giàng`` -> ``huyện Cẩm Giàng``: a unit name inside running text."""
+    """``Huyện Yên Lạc`` -> ``huyện Yên Lạc``: a unit name inside running text."""
     lowered = name.casefold()
     for prefix in UNIT_PREFIXES:
         if not prefix.endswith(".") and lowered.startswith(prefix + " "):

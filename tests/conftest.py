@@ -1,0 +1,40 @@
+"""Shared fixtures: the shipped plans and the test plans."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from flows.plan import Plan, load_plan
+
+ROOT = Path(__file__).resolve().parent.parent
+CONFIG = ROOT / "config"
+PLANS = Path(__file__).resolve().parent / "data" / "plans"
+SHIPPED_PLANS = sorted(CONFIG.glob("*.yaml"))
+ALL_VALID_PLANS = [*SHIPPED_PLANS, PLANS / "minimal.yaml"]
+
+
+@pytest.fixture(scope="session")
+def hai_duong() -> Plan:
+    """The default plan: Hải Dương 2017."""
+    return load_plan(CONFIG / "plan.yaml")
+
+
+@pytest.fixture(scope="session")
+def dong_ha() -> Plan:
+    """The second shipped plan: Đông Hà 2018, of another shape."""
+    return load_plan(CONFIG / "dong-ha-2018.yaml")
+
+
+@pytest.fixture(scope="session")
+def minimal() -> Plan:
+    """A small plan of a third shape: province -> commune, one-level gazetteer."""
+    return load_plan(PLANS / "minimal.yaml")
+
+
+@pytest.fixture
+def in_root(monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Run the test from the project root, so messages show paths as staff see them."""
+    monkeypatch.chdir(ROOT)
+    return ROOT

@@ -1,0 +1,54 @@
+"""The layers hold: the core never imports Prefect, and no plan content lives in code."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from flows.names import UNIT_PREFIXES, split_prefix
+from flows.plan import load_plan
+from tests.conftest import ALL_VALID_PLANS, ROOT
+
+
+def test_core_and_cli_import_without_prefect() -> None:
+    code = (
+        "import sys, flows.plan, flows.names, flows.cli; "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'prefect'))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
+    )
+    assert out.stdout.strip() == "[]"
+
+
+def plan_content() -> set[str]:
+    """Names, codes, ids and dates of every valid plan: none of them may appear in flows/."""
+    found: set[str] = set()
+    for path in ALL_VALID_PLANS:
+        plan = load_plan(path)
+        found |= {m.code for m in plan.models} | {m.name for m in plan.models}
+        found |= {s.id for s in plan.sites} | {m.id for m in plan.milestones}
+        found |= {f.id for f in plan.forms} | {m.due.isoformat() for m in plan.milestones}
+        found |= {split_prefix(u.name)[1] for _, u in plan.units.walk()}
+        found |= {plan.campaign.id, plan.issuer.place}
+    prefixes = set(UNIT_PREFIXES) | {"all"}
+    return {t for t in found if len(t) >= 4 and t.casefold() not in prefixes}
+
+
+def test_no_plan_content_in_flows() -> None:
+    content = plan_content()
+    assert len(content) > 300  # the check looks at real data
+    hits = []
+    for source in (ROOT / "flows").rglob("*.py"):
+        text = source.read_text(encoding="utf-8")
+        hits += [f"{source.relative_to(ROOT)}: {t}" for t in content if t in text]
+    assert hits == []
+
+
+def test_shipped_tree_has_the_layout() -> None:
+    for folder in ("flows", "templates", "config", "inbox", "outbox", "tests", "docs"):
+        assert (ROOT / folder).is_dir(), folder
+    for file in ("pyproject.toml", "README.md", "Makefile", "uv.lock", ".ci/run"):
+        assert (ROOT / file).is_file(), file
+    assert Path(ROOT / ".ci/run").stat().st_mode & 0o111
