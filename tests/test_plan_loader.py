@@ -369,6 +369,52 @@ def test_unit_references_need_to_be_unambiguous() -> None:
                 "2 không lớn hơn 5",
             ],
         ),
+        (
+            [("  - code: M2\n", "  - code: M1\n")],
+            [
+                "24 models[1].code: mã mô hình 'M1' bị trùng (đã dùng ở dòng 22)",
+                "39 sites[1].model: mô hình 'M2' không có trong phần models (có: M1)",
+            ],
+        ),
+        (
+            [("    sites: [an-binh, an-lac]\n", "    sites: []\n")],
+            ["53 milestones[1].sites: danh sách điểm trống; bỏ dòng này nếu mọi điểm đều phải nộp"],
+        ),
+        (
+            [
+                (
+                    "        type: integer\n        min: 0\n",
+                    "        type: integer\n        min: 1.5\n",
+                )
+            ],
+            ["75 forms[1].columns[1].min: 'min' của cột kiểu 'integer' phải là số nguyên"],
+        ),
+        (
+            [
+                (
+                    "      - check: so_ho_cam_ket <= so_ho\n",
+                    "      - check: so_ho_cam_ket <= hinh_anh\n",
+                )
+            ],
+            [
+                "83 forms[1].rules[0].check: không so sánh được cột 'so_ho_cam_ket' (integer) "
+                "với cột 'hinh_anh' (yes-no)"
+            ],
+        ),
+        (
+            [("    report:\n", "    bao-cao:\n")],
+            [
+                "19 issuer.documents.bao-cao: 'bao-cao' không hợp lệ; chọn một trong: "
+                "'reminder', 'feedback', 'report'"
+            ],
+        ),
+        (
+            [("  id: tinh-mau-2027\n", "  id: &x tinh-mau-2027\n")],
+            [
+                "4 : cột 7: không dùng '&tên' hay '*tên' trong kế hoạch; nếu đây là chữ, "
+                "hãy đặt cả giá trị trong ngoặc kép"
+            ],
+        ),
     ],
 )
 def test_cross_checks(replacements: list[tuple[str, str]], expected: list[str]) -> None:
@@ -377,6 +423,18 @@ def test_cross_checks(replacements: list[tuple[str, str]], expected: list[str]) 
         assert load_plan_text(text, "plan.yaml", PLANS).milestones[0].registration is False
     else:
         assert messages(text) == expected
+
+
+def test_an_empty_optional_key_takes_its_default() -> None:
+    text = minimal_text(
+        ("  end: 2027-12-31\n", "  end: 2027-12-31\n  timezone:\n"),
+        ("schedules:\n", "site_defaults:\nschedules:\n"),
+        ("        type: unit\n        required: true\n", "        type: unit\n        required:\n"),
+    )
+    plan = load_plan_text(text, "plan.yaml", PLANS)
+    assert plan.campaign.timezone == "Asia/Ho_Chi_Minh"
+    assert plan.site_defaults.recipient is None
+    assert plan.forms[0].columns[0].required is False
 
 
 def test_gazetteer_problems_name_the_csv_line(tmp_path: Path) -> None:

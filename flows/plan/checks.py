@@ -101,6 +101,7 @@ class Checker:
         self.check_campaign()
         self.check_issuer()
         self.check_units()
+        self.check_models()
         self.check_sites()
         self.check_reminders(("reminders",), self.parts.reminders)
         self.check_milestones()
@@ -183,6 +184,9 @@ class Checker:
 
         visit(self.parts.units, ("units",))
 
+    def check_models(self) -> None:
+        self.unique("models", self.parts.models, lambda m: m.code, "mã mô hình")
+
     def check_sites(self) -> None:
         sites = self.parts.sites
         self.unique("sites", sites, lambda s: s.id, "mã điểm")
@@ -253,6 +257,11 @@ class Checker:
         registrations: list[int] = []
         for i, milestone in milestones:
             self.known("forms", milestone.form, "biểu mẫu", ("milestones", i, "form"))
+            if milestone.sites == []:
+                self.add(
+                    ("milestones", i, "sites"),
+                    "danh sách điểm trống; bỏ dòng này nếu mọi điểm đều phải nộp",
+                )
             for j, site_id in enumerate(milestone.sites or []):
                 self.known("sites", site_id, "điểm", ("milestones", i, "sites", j))
             self.check_reminders(("milestones", i, "reminders"), milestone.reminders)
@@ -338,6 +347,8 @@ class Checker:
             elif (column.type == "date") != isinstance(value, date):
                 kind = "một ngày YYYY-MM-DD" if column.type == "date" else "một số"
                 self.add((*where, bound), f"'{bound}' của cột kiểu '{column.type}' phải là {kind}")
+            elif column.type == "integer" and not float(value).is_integer():
+                self.add((*where, bound), f"'{bound}' của cột kiểu 'integer' phải là số nguyên")
         low, high = column.min, column.max
         if (isinstance(low, date) and isinstance(high, date) and low > high) or (
             isinstance(low, float) and isinstance(high, float) and low > high
@@ -377,7 +388,7 @@ class Checker:
             right = form.column(rule.right)
             if right is None:
                 self.add(path, f"quy tắc nhắc tới cột '{rule.right}' không có trong biểu mẫu")
-            elif (right.type == "date") != (left.type == "date"):
+            elif right.type not in BOUNDED_TYPES or (right.type == "date") != (left.type == "date"):
                 self.add(
                     path,
                     f"không so sánh được cột '{left.key}' ({left.type}) với "

@@ -126,6 +126,8 @@ def validate_sections(source: Source) -> tuple[Parts, list[PlanProblem]]:
                 PlanProblem(source.file, source.line_of((key,)), key, unknown_key(key, Plan))
             )
     for name, info in Plan.model_fields.items():
+        if data.get(name) is None and not info.is_required():
+            continue
         if name not in data:
             if info.is_required():
                 problems.append(
@@ -168,7 +170,7 @@ def pydantic_problems(source: Source, error: ValidationError, prefix: KeyPath) -
     """One plan problem per pydantic error, at the line of its key path."""
     found = []
     for detail in error.errors(include_url=False):
-        loc: KeyPath = (*prefix, *detail["loc"])
+        loc: KeyPath = (*prefix, *(p for p in detail["loc"] if p != "[key]"))
         found.append(
             PlanProblem(
                 source.file, source.line_of(loc), format_path(loc), translate(detail, Plan, loc)

@@ -10,7 +10,15 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    model_validator,
+)
 
 from flows.plan.cron import cron_problem
 from flows.plan.types import Id, Key, Lines, PlanDate, Text, TimeZone, as_list, fail
@@ -32,6 +40,19 @@ class Strict(BaseModel):
     """Base: unknown keys are errors, values are immutable once loaded."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _empty_means_default(cls, data: Any) -> Any:
+        """A key left empty (``key:``) takes its default; a required one stays an error."""
+        if not isinstance(data, dict):
+            return data
+        fields = cls.model_fields
+        return {
+            k: v
+            for k, v in data.items()
+            if v is not None or (k in fields and fields[k].is_required()) or k not in fields
+        }
 
 
 # --- campaign and issuing body ------------------------------------------------------------

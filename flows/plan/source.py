@@ -167,6 +167,20 @@ def _yaml_problem(file: str, error: yaml.MarkedYAMLError) -> PlanProblem:
     return PlanProblem(file, line, "", f"cột {column}: {message}", column=column)
 
 
+class _Loader(yaml.SafeLoader):
+    """A safe loader that notes every anchor (``&a``) and alias (``*a``) it meets."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__(text)
+        self.marked: list[tuple[int, int]] = []
+
+    def compose_node(self, parent: Node | None, index: Any) -> Node | None:
+        event = self.peek_event()  # type: ignore[no-untyped-call]
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+            self.marked.append((event.start_mark.line + 1, event.start_mark.column + 1))
+        return super().compose_node(parent, index)
+
+
 def _code(character: int | str) -> int:
     return character if isinstance(character, int) else ord(character)
 
@@ -174,7 +188,11 @@ def _code(character: int | str) -> int:
 def parse_yaml(text: str, file: str) -> tuple[Source | None, list[PlanProblem]]:
     """Parse ``text``; return the source (``None`` when unreadable) and the problems seen."""
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        loader = _Loader(text)
+        try:
+            node = loader.get_single_node()
+        finally:
+            loader.dispose()
     except yaml.MarkedYAMLError as error:
         return None, [_yaml_problem(file, error)]
     except yaml.reader.ReaderError as error:
@@ -193,4 +211,15 @@ def parse_yaml(text: str, file: str) -> tuple[Source | None, list[PlanProblem]]:
         return None, [PlanProblem(file, None, "", "tệp kế hoạch trống")]
     builder = _Builder(file)
     data = builder.build(node, ())
-    return Source(file, data, builder.lines), builder.problems
+    anchors = [
+        PlanProblem(
+            file,
+            line,
+            "",
+            f"cột {column}: không dùng '&tên' hay '*tên' trong kế hoạch; "
+            "nếu đây là chữ, hãy đặt cả giá trị trong ngoặc kép",
+            column=column,
+        )
+        for line, column in loader.marked
+    ]
+    return Source(file, data, builder.lines), anchors + builder.problems
