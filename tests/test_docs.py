@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from pydantic import BaseModel
 
+from flows.errors import PlanError
 from flows.plan import load_plan, schema
 from tests.conftest import ROOT
 
@@ -71,3 +72,14 @@ def test_readme_commands_exist() -> None:
     for target in re.findall(r"^make (\w+)", readme, flags=re.M):
         assert re.search(rf"^{target}:", makefile, flags=re.M), target
     assert "make test" in (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+
+
+def test_quoted_messages_of_the_test_plans_are_current(in_root: Path) -> None:
+    quoted = re.findall(
+        r"^(tests/data/plans/plan-[\w-]+\.yaml)(.*)$", DOC.read_text("utf-8"), flags=re.M
+    )
+    assert len(quoted) >= 10
+    for file, rest in quoted:
+        with pytest.raises(PlanError) as caught:
+            load_plan(file)
+        assert file + rest in [str(p) for p in caught.value.problems]
