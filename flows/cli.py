@@ -87,7 +87,7 @@ def plan_show(path: PlanPath = DEFAULT_PLAN) -> None:
         table.add_column("Mô hình")
     table.add_column("Đơn vị cấp dưới")
     for site in plan.sites:
-        row = [site.id, plan.site_name(site)]
+        row = [site.id, site.name or plan.unit_of(site).path]
         if plan.models:
             row.append(site.model or "")
         row.append("chọn khi đăng ký" if site.choose_child else "")

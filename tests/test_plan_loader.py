@@ -241,7 +241,7 @@ def test_unit_references_need_to_be_unambiguous() -> None:
         ),
         ("    unit: Xã An Bình\n", "    unit: Cẩm Giàng\n"),
         ("    unit: Xã An Lạc\n", "    unit: Huyện Cẩm Giàng/TT. Cẩm Giàng\n"),
-        ('    unit: "10003"\n', "    unit: H. Gia Lộc\n    choose_child: true\n"),
+        ('    unit: "10003"\n', "    unit: H. Gia Lộc\n"),
     )
     import tempfile
 
@@ -282,7 +282,9 @@ def test_unit_references_need_to_be_unambiguous() -> None:
             [("    model: M1\n", "    model: M1\n    choose_child: true\n")],
             [
                 "37 sites[0].choose_child: đơn vị 'Xã An Bình' không có đơn vị cấp dưới để chọn "
-                "khi đăng ký"
+                "khi đăng ký",
+                "48 milestones[0].form: có điểm chọn đơn vị cấp dưới khi đăng ký, nên biểu mẫu "
+                "'dang-ky' cần một cột kiểu 'unit' có 'within' (đơn vị cấp dưới được chọn)",
             ],
         ),
         (
@@ -415,6 +417,74 @@ def test_unit_references_need_to_be_unambiguous() -> None:
                 "hãy đặt cả giá trị trong ngoặc kép"
             ],
         ),
+        (
+            [("    unit: Xã An Lạc\n", "    unit: Tỉnh Mẫu\n")],
+            [
+                "38 sites[1].unit: 'Tỉnh Mẫu' là đơn vị gốc của kế hoạch (units.name); "
+                "điểm phải là một đơn vị cấp dưới"
+            ],
+        ),
+        (
+            [("    unit: Xã An Lạc\n", "    unit: P. An Lạc\n")],
+            [
+                "38 sites[1].unit: không tìm thấy đơn vị 'P. An Lạc' trong danh mục đơn vị "
+                "(units); có phải 'Xã An Lạc'?"
+            ],
+        ),
+        (
+            [
+                (
+                    "      - check: so_ho_cam_ket <= so_ho\n",
+                    "      - check: so_ho_cam_ket >= 2027-01-01\n",
+                )
+            ],
+            [
+                "83 forms[1].rules[0].check: quy tắc chỉ so sánh một cột với cột khác hoặc với "
+                "một số, không với ngày '2027-01-01' (dùng 'min'/'max' của cột ngày)"
+            ],
+        ),
+        (
+            [("    model: M2\n", "    model: M2\n    recipient: Chủ tịch {ten}\n")],
+            [
+                "40 sites[1].recipient: chỉ được dùng chỗ trống {unit} (tên đơn vị) "
+                "trong 'recipient'"
+            ],
+        ),
+        (
+            [("  name: BAN THƯỜNG TRỰC\n", "  name: {unit} BAN\n")],
+            [
+                "10 : cột 16: giá trị bắt đầu bằng '{' hoặc '[' nhưng không phải danh sách hay "
+                "nhóm viết gọn hợp lệ; nếu đây là chữ (ví dụ '{unit} ...'), hãy đặt cả giá trị "
+                "trong ngoặc kép"
+            ],
+        ),
+        (
+            [
+                (
+                    "      symbol: CV-MTTQ-BTT\n",
+                    "      symbol: CV-MTTQ-BTT\n      recipients:\n        - Lưu: VT\n",
+                )
+            ],
+            [
+                "20 issuer.documents.reminder.recipients[0]: cần một giá trị chữ; nếu giá trị có "
+                "dấu ': ' (ví dụ 'Lưu: VT') hoặc bắt đầu bằng '{' hay '[', hãy đặt cả giá trị "
+                "trong ngoặc kép"
+            ],
+        ),
+        (  # a broken registration milestone is not also reported as missing
+            [
+                ("    due: 2027-03-15\n", "    due: 15/3/2027\n"),
+                (
+                    "    unit: Xã An Bình\n    model: M1\n",
+                    "    unit: Xã An Bình\n    model: M1\n    choose_child: true\n",
+                ),
+            ],
+            [
+                "37 sites[0].choose_child: đơn vị 'Xã An Bình' không có đơn vị cấp dưới để chọn "
+                "khi đăng ký",
+                "47 milestones[0].due: '15/3/2027' phải viết dạng YYYY-MM-DD, ở đây là 2027-03-15",
+            ],
+        ),
     ],
 )
 def test_cross_checks(replacements: list[tuple[str, str]], expected: list[str]) -> None:
@@ -423,6 +493,18 @@ def test_cross_checks(replacements: list[tuple[str, str]], expected: list[str]) 
         assert load_plan_text(text, "plan.yaml", PLANS).milestones[0].registration is False
     else:
         assert messages(text) == expected
+
+
+def test_a_site_recipient_may_use_the_unit_placeholder() -> None:
+    text = minimal_text(("    model: M2\n", "    model: M2\n    recipient: Chủ tịch MTTQ {unit}\n"))
+    plan = load_plan_text(text, "plan.yaml", PLANS)
+    assert plan.recipient(plan.sites[1]) == "Chủ tịch MTTQ xã An Lạc"
+    assert plan.recipient(plan.sites[0]) == "Xã An Bình"
+
+
+def test_site_column_defaults_to_the_top_unit_column(hai_duong: Plan, dong_ha: Plan) -> None:
+    assert [f.site_key for f in hai_duong.forms] == ["huyen"] * 4
+    assert [f.site_key for f in dong_ha.forms] == ["phuong"]
 
 
 def test_an_empty_optional_key_takes_its_default() -> None:
@@ -440,7 +522,7 @@ def test_an_empty_optional_key_takes_its_default() -> None:
 def test_gazetteer_problems_name_the_csv_line(tmp_path: Path) -> None:
     (tmp_path / "communes-2027.csv").write_text(
         "ma_xa,ten_xa\n10001,Xã An Bình\n10002,\n10003,Phường Hòa Bình\n10004,Xã An Lạc\n"
-        "10005,Xã An Bình\n",
+        "10001,Xã An Bình\n10009,Xã An Lạc\n10003,Xã Tân Phú\n",
         encoding="utf-8",
     )
     plan = (PLANS / "minimal.yaml").read_text(encoding="utf-8")
@@ -451,7 +533,16 @@ def test_gazetteer_problems_name_the_csv_line(tmp_path: Path) -> None:
     assert shown == [
         "CSV:3: cột 'ten_xa' bị trống",
         "CSV:6: 'Xã An Bình' bị lặp lại (đã có ở dòng 2)",
+        "CSV:7: 'Xã An Lạc' có mã '10009', khác mã '10004' ở dòng 5",
+        "CSV:8: mã '10003' đã dùng cho 'Phường Hòa Bình' ở dòng 4",
     ]
+
+
+def test_gazetteer_separated_by_semicolons(tmp_path: Path) -> None:
+    rows = (PLANS / "communes-2027.csv").read_text(encoding="utf-8").replace(",", ";")
+    (tmp_path / "communes-2027.csv").write_text(rows, encoding="utf-8")
+    plan = load_plan_text((PLANS / "minimal.yaml").read_text("utf-8"), "plan.yaml", tmp_path)
+    assert [u.code for u in plan.units.children] == ["10001", "10002", "10003", "10004"]
 
 
 def test_gazetteer_with_a_missing_column(tmp_path: Path) -> None:
@@ -460,8 +551,7 @@ def test_gazetteer_with_a_missing_column(tmp_path: Path) -> None:
     with pytest.raises(PlanError) as caught:
         load_plan_text(plan, "plan.yaml", tmp_path)
     (problem,) = caught.value.problems
-    assert (Path(problem.file).name, problem.line, problem.message) == (
-        "communes-2027.csv",
-        1,
-        "thiếu cột 'ten_xa', 'ma_xa' (các cột có: ma, ten)",
+    assert (problem.file, problem.line, problem.path) == ("plan.yaml", 29, "units.gazetteer.file")
+    assert problem.message == (
+        f"{tmp_path / 'communes-2027.csv'}: thiếu cột 'ten_xa', 'ma_xa' (các cột có: ma, ten)"
     )

@@ -58,6 +58,8 @@ class Parts:
     forms: Indexed[Form] = field(default_factory=list)
     raw_ids: dict[str, set[str]] = field(default_factory=dict)
     units_complete: bool = True
+    raw_counts: dict[str, int] = field(default_factory=dict)
+    inline_units: int = 0
 
 
 @dataclass(frozen=True)
@@ -161,28 +163,30 @@ class Checker:
                 )
 
     def check_units(self) -> None:
+        """Names unique among siblings, codes unique; the gazetteer checks its own rows."""
         if self.parts.units is None:
             return
         codes: dict[str, str] = {}
 
-        def visit(unit: Unit, path: Path) -> None:
+        def visit(unit: Unit, path: Path, report: bool) -> None:
             seen: dict[str, str] = {}
             for i, child in enumerate(unit.children):
                 key = name_key(child.name)
                 where = (*path, "children", i)
-                if key in seen:
+                inline = report and (len(path) > 1 or i < self.parts.inline_units)
+                if key in seen and inline:
                     self.add((*where, "name"), f"đơn vị '{child.name}' bị lặp trong '{unit.name}'")
                 seen.setdefault(key, child.name)
                 if child.code:
-                    if child.code in codes:
+                    if child.code in codes and inline:
                         self.add(
                             (*where, "code"),
                             f"mã đơn vị '{child.code}' đã dùng cho '{codes[child.code]}'",
                         )
                     codes.setdefault(child.code, child.name)
-                visit(child, where)
+                visit(child, where, inline)
 
-        visit(self.parts.units, ("units",))
+        visit(self.parts.units, ("units",), True)
 
     def check_models(self) -> None:
         self.unique("models", self.parts.models, lambda m: m.code, "mã mô hình")
@@ -191,14 +195,15 @@ class Checker:
         sites = self.parts.sites
         self.unique("sites", sites, lambda s: s.id, "mã điểm")
         defaults = self.parts.site_defaults
-        if defaults and defaults.recipient:
+        recipients: list[tuple[Path, str | None]] = [
+            (("site_defaults", "recipient"), defaults.recipient if defaults else None)
+        ]
+        recipients += [(("sites", i, "recipient"), site.recipient) for i, site in sites]
+        for path, recipient in recipients:
             try:
-                defaults.recipient.format(unit="")
+                (recipient or "").format(unit="")
             except (KeyError, IndexError, ValueError):
-                self.add(
-                    ("site_defaults", "recipient"),
-                    "chỉ được dùng chỗ trống {unit} (tên đơn vị) trong 'recipient'",
-                )
+                self.add(path, "chỉ được dùng chỗ trống {unit} (tên đơn vị) trong 'recipient'")
         units_taken: dict[int, int] = {}
         for i, site in sites:
             if site.model is not None:
@@ -207,6 +212,13 @@ class Checker:
                 continue
             lookup = self.index.lookup(site.unit)
             path = ("sites", i, "unit")
+            if not lookup.found and name_key(site.unit) == name_key(self.index.root.name):
+                self.add(
+                    path,
+                    f"'{site.unit}' là đơn vị gốc của kế hoạch (units.name); "
+                    "điểm phải là một đơn vị cấp dưới",
+                )
+                continue
             if not lookup.found:
                 message = f"không tìm thấy đơn vị '{site.unit}' trong danh mục đơn vị (units)"
                 if lookup.suggestions:
@@ -287,11 +299,21 @@ class Checker:
         for i in registrations[1:]:
             self.add(("milestones", i, "registration"), "chỉ được có một mốc đăng ký")
         choosing = [i for i, site in self.parts.sites if site.choose_child]
-        if choosing and not registrations and milestones:
+        all_valid = len(milestones) == self.parts.raw_counts.get("milestones", 0)
+        if choosing and not registrations and milestones and all_valid:
             self.add(
                 ("sites", choosing[0], "choose_child"),
                 "điểm chọn đơn vị cấp dưới khi đăng ký nhưng không có mốc nào 'registration: true'",
             )
+        forms = {f.id: f for _, f in self.parts.forms}
+        for i in registrations[:1]:
+            form = forms.get(milestones_by_index(milestones, i).form)
+            if choosing and form and not any(c.type == "unit" and c.within for c in form.columns):
+                self.add(
+                    ("milestones", i, "form"),
+                    f"có điểm chọn đơn vị cấp dưới khi đăng ký, nên biểu mẫu '{form.id}' cần một "
+                    "cột kiểu 'unit' có 'within' (đơn vị cấp dưới được chọn)",
+                )
 
     def check_forms(self) -> None:
         forms = self.parts.forms
@@ -384,6 +406,15 @@ class Checker:
                 "chỉ so sánh được cột số hoặc ngày",
             )
             return
+        if isinstance(rule.right, str) and re.match(
+            r"^\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}$", rule.right
+        ):
+            self.add(
+                path,
+                f"quy tắc chỉ so sánh một cột với cột khác hoặc với một số, "
+                f"không với ngày '{rule.right}' (dùng 'min'/'max' của cột ngày)",
+            )
+            return
         if isinstance(rule.right, str):
             right = form.column(rule.right)
             if right is None:
@@ -418,6 +449,11 @@ class Checker:
                 )
             elif column.type != "yes-no":
                 self.add((*path, "column"), f"cột '{column.key}' phải là kiểu 'yes-no' (có/không)")
+
+
+def milestones_by_index(milestones: Indexed[Milestone], index: int) -> Milestone:
+    """The milestone at file position ``index``."""
+    return next(m for i, m in milestones if i == index)
 
 
 def check_parts(source: Source, parts: Parts) -> list[PlanProblem]:

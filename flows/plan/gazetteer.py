@@ -26,7 +26,12 @@ def read_gazetteer(
         return [], [PlanProblem(shown_as, None, "", "không tìm thấy tệp danh mục đơn vị")]
     except UnicodeDecodeError:
         return [], [PlanProblem(shown_as, None, "", "tệp danh mục phải lưu dạng UTF-8")]
-    reader = csv.DictReader(text.splitlines())
+    lines = text.splitlines()
+    try:
+        dialect: Any = csv.Sniffer().sniff(lines[0] if lines else "", delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel
+    reader = csv.DictReader(lines, dialect=dialect)
     header = reader.fieldnames or []
     missing = [
         name
@@ -37,11 +42,12 @@ def read_gazetteer(
     if missing:
         listed = ", ".join(f"'{m}'" for m in missing)
         return [], [
-            PlanProblem(shown_as, 1, "", f"thiếu cột {listed} (các cột có: {', '.join(header)})")
+            PlanProblem(shown_as, None, "", f"thiếu cột {listed} (các cột có: {', '.join(header)})")
         ]
     roots: list[dict[str, Any]] = []
     seen: dict[tuple[str, ...], int] = {}
     index: dict[tuple[str, ...], dict[str, Any]] = {}
+    codes: dict[str, tuple[str, int]] = {}
     for row in reader:
         line = reader.line_num
         level_nodes = roots
@@ -53,13 +59,34 @@ def read_gazetteer(
                 break
             keys = (*keys, name_key(name))
             node = index.get(keys)
+            code = nfc(row.get(level.code_column) or "") if level.code_column else ""
             if node is None:
                 node = {"name": name, "children": []}
-                code = nfc(row.get(level.code_column) or "") if level.code_column else ""
                 if code:
-                    node["code"] = code
+                    if code in codes:
+                        other, first = codes[code]
+                        problems.append(
+                            PlanProblem(
+                                shown_as,
+                                line,
+                                "",
+                                f"mã '{code}' đã dùng cho '{other}' ở dòng {first}",
+                            )
+                        )
+                    else:
+                        node["code"] = code
+                        codes[code] = (name, line)
                 level_nodes.append(node)
                 index[keys] = node
+            elif code and node.get("code", code) != code:
+                problems.append(
+                    PlanProblem(
+                        shown_as,
+                        line,
+                        "",
+                        f"'{name}' có mã '{code}', khác mã '{node['code']}' ở dòng {seen[keys]}",
+                    )
+                )
             elif depth == len(gazetteer.levels) - 1:
                 problems.append(
                     PlanProblem(

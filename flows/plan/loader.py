@@ -73,10 +73,14 @@ def load_plan_text(text: str, shown: str, base: Path) -> Plan:
                 )
             ]
         )
+    units = source.data.get("units")
+    inline = units.get("children") if isinstance(units, dict) else None
+    inline_units = len(inline) if isinstance(inline, list) else 0
     gazetteer_problems, units_complete = merge_gazetteer(source, base)
     problems += gazetteer_problems
     parts, section_problems = validate_sections(source)
     parts.units_complete = units_complete
+    parts.inline_units = inline_units
     problems += section_problems
     problems += check_parts(source, parts)
     if problems:
@@ -119,7 +123,10 @@ def validate_sections(source: Source) -> tuple[Parts, list[PlanProblem]]:
     """Validate each top-level section, and each item of a list section, on its own."""
     data: dict[str, Any] = source.data
     problems: list[PlanProblem] = []
-    parts = Parts(raw_ids={s: set(ids_in(data.get(s), k)) for s, k in ID_KEYS.items()})
+    parts = Parts(
+        raw_ids={s: set(ids_in(data.get(s), k)) for s, k in ID_KEYS.items()},
+        raw_counts={s: len(v) for s, v in data.items() if isinstance(v, list)},
+    )
     for key in data:
         if key not in Plan.model_fields:
             problems.append(

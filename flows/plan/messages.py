@@ -99,6 +99,11 @@ def translate(
         return f"{_shown(value)} không hợp lệ; chọn một trong: {expected}"
     if value is None:
         return "chưa điền giá trị"
+    if kind == "string_type" and isinstance(value, dict):
+        return (
+            "cần một giá trị chữ; nếu giá trị có dấu ': ' (ví dụ 'Lưu: VT') hoặc bắt đầu bằng "
+            "'{' hay '[', hãy đặt cả giá trị trong ngoặc kép"
+        )
     template = _SIMPLE.get(kind)
     if template is None:
         return f"giá trị {_shown(value)} không hợp lệ ({error['msg']})"

@@ -258,6 +258,16 @@ class Form(Strict):
         """The column with ``key``, if any."""
         return next((c for c in self.columns if c.key == key), None)
 
+    @property
+    def site_key(self) -> str | None:
+        """The column naming the sending site: ``site_column``, else the first ``unit`` column
+        without ``within``, else the first ``unit`` column."""
+        if self.site_column:
+            return self.site_column
+        units = [c for c in self.columns if c.type == "unit"]
+        top = [c for c in units if c.within is None] or units
+        return top[0].key if top else None
+
 
 # --- schedules and recognition ------------------------------------------------------------
 
@@ -373,10 +383,7 @@ class Plan(Strict):
         """Who letters to ``site`` are addressed to."""
         from flows.plan.units import in_sentence
 
-        if site.recipient:
-            return site.recipient
-        if self.site_defaults.recipient:
-            return self.site_defaults.recipient.format(
-                unit=in_sentence(self.unit_of(site).unit.name)
-            )
+        template = site.recipient or self.site_defaults.recipient
+        if template:
+            return template.format(unit=in_sentence(self.unit_of(site).unit.name))
         return self.site_name(site)

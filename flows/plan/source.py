@@ -153,7 +153,14 @@ _YAML_PROBLEMS = (
 )
 
 
-def _yaml_problem(file: str, error: yaml.MarkedYAMLError) -> PlanProblem:
+_FLOW_START = re.compile(r"(?::|^\s*-)\s+[\[{]")
+_FLOW_HINT = (
+    "giá trị bắt đầu bằng '{' hoặc '[' nhưng không phải danh sách hay nhóm viết gọn hợp lệ; "
+    "nếu đây là chữ (ví dụ '{unit} ...'), hãy đặt cả giá trị trong ngoặc kép"
+)
+
+
+def _yaml_problem(file: str, error: yaml.MarkedYAMLError, text: str) -> PlanProblem:
     mark = error.problem_mark or error.context_mark
     problem = error.problem or ""
     message = f"lỗi cú pháp YAML: {problem}"
@@ -164,6 +171,10 @@ def _yaml_problem(file: str, error: yaml.MarkedYAMLError) -> PlanProblem:
     if mark is None:
         return PlanProblem(file, None, "", message)
     line, column = mark.line + 1, mark.column + 1
+    marks = [m for m in (error.context_mark, error.problem_mark) if m is not None]
+    source_lines = text.splitlines()
+    if any(m.line < len(source_lines) and _FLOW_START.search(source_lines[m.line]) for m in marks):
+        message = _FLOW_HINT
     return PlanProblem(file, line, "", f"cột {column}: {message}", column=column)
 
 
@@ -194,7 +205,7 @@ def parse_yaml(text: str, file: str) -> tuple[Source | None, list[PlanProblem]]:
         finally:
             loader.dispose()
     except yaml.MarkedYAMLError as error:
-        return None, [_yaml_problem(file, error)]
+        return None, [_yaml_problem(file, error, text)]
     except yaml.reader.ReaderError as error:
         line = text[: error.position].count("\n") + 1
         return None, [

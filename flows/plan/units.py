@@ -58,9 +58,13 @@ class UnitIndex:
             coded = self._by_code.get(reference)
             if not found and coded is not None and any(p.unit is coded.unit for p in candidates):
                 found = [coded]
-        names = [p.unit.name for p in candidates]
+        if found:
+            return Lookup(found, [])
         tail = reference.rsplit("/", 1)[-1]
-        return Lookup(found, [] if found else suggest(tail, names))
+        same_name = [p for p in candidates if name_key(p.unit.name) == name_key(tail)]
+        if same_name:  # right name, but another parent or another kind of unit
+            return Lookup([], [p.path for p in same_name[:3]])
+        return Lookup([], suggest(tail, [p.unit.name for p in candidates]))
 
     def children(self, unit: Unit) -> list[Unit]:
         """The units directly under ``unit``."""
