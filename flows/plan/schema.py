@@ -21,7 +21,17 @@ from pydantic import (
 )
 
 from flows.plan.cron import cron_problem
-from flows.plan.types import Id, Key, Lines, PlanDate, Text, TimeZone, as_list, fail
+from flows.plan.types import (
+    Id,
+    Key,
+    Lines,
+    PlanDate,
+    Text,
+    TimeZone,
+    as_list,
+    fail,
+    parse_plan_date,
+)
 
 if TYPE_CHECKING:
     from flows.plan.units import Placed, UnitIndex
@@ -209,8 +219,6 @@ def _bound(value: Any) -> Any:
         return value
     text = str(value).strip()
     if len(text) == 10 and text[4:5] == "-":
-        from flows.plan.types import parse_plan_date
-
         return parse_plan_date(text)
     try:
         return float(text)

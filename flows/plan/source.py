@@ -2,7 +2,7 @@
 
 Every scalar is kept as the text the user typed (only ``null``/``~``/empty become ``None``):
 the schema decides what is a number or a date, so YAML 1.1 surprises (``no`` becoming
-``False``, ``010`` becoming 8, ``2017-02-30`` crashing the date parser) cannot happen.
+``False``, ``010`` becoming 8, a 30th of February crashing the date parser) cannot happen.
 """
 
 from __future__ import annotations

@@ -66,10 +66,6 @@ class UnitIndex:
             return Lookup([], [p.path for p in same_name[:3]])
         return Lookup([], suggest(tail, [p.unit.name for p in candidates]))
 
-    def children(self, unit: Unit) -> list[Unit]:
-        """The units directly under ``unit``."""
-        return list(unit.children)
-
     def _named(self, name: str, candidates: list[Placed]) -> list[Placed]:
         """Units called ``name``; a prefix in ``name`` ("H.", "Xã") must agree with theirs."""
         allowed = {id(p.unit) for p in candidates}
