@@ -266,7 +266,7 @@ class Checker:
         self.unique("milestones", milestones, lambda m: m.id, "mã mốc")
         campaign = self.parts.campaign
         previous: tuple[str, date] | None = None
-        registrations: list[int] = []
+        registrations: list[tuple[int, Milestone]] = []
         for i, milestone in milestones:
             self.known("forms", milestone.form, "biểu mẫu", ("milestones", i, "form"))
             if milestone.sites == []:
@@ -278,7 +278,7 @@ class Checker:
                 self.known("sites", site_id, "điểm", ("milestones", i, "sites", j))
             self.check_reminders(("milestones", i, "reminders"), milestone.reminders)
             if milestone.registration:
-                registrations.append(i)
+                registrations.append((i, milestone))
             if previous and milestone.due < previous[1]:
                 self.add(
                     ("milestones", i, "due"),
@@ -296,7 +296,7 @@ class Checker:
                     ("milestones", i, "due"),
                     f"hạn {milestone.due} sau ngày kết thúc kế hoạch {campaign.end}",
                 )
-        for i in registrations[1:]:
+        for i, _ in registrations[1:]:
             self.add(("milestones", i, "registration"), "chỉ được có một mốc đăng ký")
         choosing = [i for i, site in self.parts.sites if site.choose_child]
         all_valid = len(milestones) == self.parts.raw_counts.get("milestones", 0)
@@ -306,8 +306,8 @@ class Checker:
                 "điểm chọn đơn vị cấp dưới khi đăng ký nhưng không có mốc nào 'registration: true'",
             )
         forms = {f.id: f for _, f in self.parts.forms}
-        for i in registrations[:1]:
-            form = forms.get(milestones_by_index(milestones, i).form)
+        for i, registration in registrations[:1]:
+            form = forms.get(registration.form)
             if choosing and form and not any(c.type == "unit" and c.within for c in form.columns):
                 self.add(
                     ("milestones", i, "form"),
@@ -449,11 +449,6 @@ class Checker:
                 )
             elif column.type != "yes-no":
                 self.add((*path, "column"), f"cột '{column.key}' phải là kiểu 'yes-no' (có/không)")
-
-
-def milestones_by_index(milestones: Indexed[Milestone], index: int) -> Milestone:
-    """The milestone at file position ``index``."""
-    return next(m for i, m in milestones if i == index)
 
 
 def check_parts(source: Source, parts: Parts) -> list[PlanProblem]:

@@ -26,9 +26,10 @@ ID_KEYS = {"models": "code", "sites": "id", "milestones": "id", "forms": "id"}
 def shown_path(path: Path) -> str:
     """``path`` as staff see it: relative to the working folder when it is inside it."""
     try:
-        return os.path.relpath(path) if not os.path.relpath(path).startswith("..") else str(path)
+        relative = os.path.relpath(path)
     except ValueError:  # another drive on Windows
         return str(path)
+    return str(path) if relative.startswith("..") else relative
 
 
 def load_plan(path: str | os.PathLike[str]) -> Plan:

@@ -14,6 +14,7 @@ class Placed:
 
     unit: Unit
     parents: tuple[Unit, ...]
+    kind: str | None = None
 
     @property
     def path(self) -> str:
@@ -34,7 +35,7 @@ class UnitIndex:
 
     def __init__(self, root: Units) -> None:
         self.root = root
-        self.placed = [Placed(unit, parents) for parents, unit in root.walk()]
+        self.placed = [Placed(unit, parents, unit_kind(unit.name)) for parents, unit in root.walk()]
         self._by_key: dict[str, list[Placed]] = {}
         self._by_code: dict[str, Placed] = {}
         for placed in self.placed:
@@ -43,41 +44,34 @@ class UnitIndex:
                 self._by_code.setdefault(placed.unit.code, placed)
 
     def lookup(self, reference: str, within: Unit | None = None) -> Lookup:
-        """Find ``reference`` (a code, a name or ``Parent/Child``), optionally inside ``within``."""
+        """Find ``reference`` (a code, a name or ``Parent/Child``), optionally inside ``within``.
+
+        A prefix in the name ("H.", "Xã") must agree with the unit's own.
+        """
         reference = nfc(reference)
-        candidates = self.placed if within is None else self._inside(within)
-        if "/" in reference:
-            *ancestors, last = (part.strip() for part in reference.split("/"))
-            found = [
-                p
-                for p in self._named(last, candidates)
-                if _ends_with(p.parents, [name_key(a) for a in ancestors])
-            ]
-        else:
-            found = self._named(reference, candidates)
-            coded = self._by_code.get(reference)
-            if not found and coded is not None and any(p.unit is coded.unit for p in candidates):
-                found = [coded]
+        *ancestors, last = (part.strip() for part in reference.split("/"))
+        named = [p for p in self._by_key.get(name_key(last), []) if _inside(p, within)]
+        kind = unit_kind(last)
+        keys = [name_key(a) for a in ancestors]
+        found = [
+            p
+            for p in named
+            if kind in (None, p.kind) or p.kind is None
+            if _ends_with(p.parents, keys)
+        ]
+        coded = self._by_code.get(reference)
+        if not found and coded is not None and _inside(coded, within):
+            found = [coded]
         if found:
             return Lookup(found, [])
-        tail = reference.rsplit("/", 1)[-1]
-        same_name = [p for p in candidates if name_key(p.unit.name) == name_key(tail)]
-        if same_name:  # right name, but another parent or another kind of unit
-            return Lookup([], [p.path for p in same_name[:3]])
-        return Lookup([], suggest(tail, [p.unit.name for p in candidates]))
+        if named:  # right name, but another parent or another kind of unit
+            return Lookup([], [p.path for p in named[:3]])
+        candidates = [p.unit.name for p in self.placed if _inside(p, within)]
+        return Lookup([], suggest(last, candidates))
 
-    def _named(self, name: str, candidates: list[Placed]) -> list[Placed]:
-        """Units called ``name``; a prefix in ``name`` ("H.", "Xã") must agree with theirs."""
-        allowed = {id(p.unit) for p in candidates}
-        kind = unit_kind(name)
-        return [
-            p
-            for p in self._by_key.get(name_key(name), [])
-            if id(p.unit) in allowed and (kind is None or unit_kind(p.unit.name) in (kind, None))
-        ]
 
-    def _inside(self, unit: Unit) -> list[Placed]:
-        return [p for p in self.placed if any(parent is unit for parent in p.parents)]
+def _inside(placed: Placed, within: Unit | None) -> bool:
+    return within is None or any(parent is within for parent in placed.parents)
 
 
 def _ends_with(parents: tuple[Unit, ...], keys: list[str]) -> bool:
