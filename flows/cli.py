@@ -2,17 +2,26 @@
 
 from __future__ import annotations
 
+import json
+from datetime import date, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
+from zoneinfo import ZoneInfo
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from flows.errors import MohinhError, PlanError
 from flows.plan import Plan, load_plan
 
+if TYPE_CHECKING:
+    from flows.intake.engine import FileOutcome
+
 DEFAULT_PLAN = Path("config/plan.yaml")
+DEFAULT_INBOX = Path("inbox")
+DEFAULT_STATE = Path("state")
 EXIT_INVALID = 2
 
 app = typer.Typer(
@@ -105,6 +114,105 @@ def plan_show(path: PlanPath = DEFAULT_PLAN) -> None:
             str(len(plan.sites_of(milestone))),
         )
     out.print(table)
+
+
+def parse_day(text: str) -> date:
+    """``2026-08-15`` or ``15/08/2026``."""
+    for pattern in ("%Y-%m-%d", "%d/%m/%Y"):
+        try:
+            return datetime.strptime(text.strip(), pattern).date()
+        except ValueError:
+            continue
+    raise typer.BadParameter(f"'{text}' không phải ngày (viết 2026-08-15 hoặc 15/08/2026).")
+
+
+def today_in(plan: Plan) -> date:
+    """Today in the plan's time zone: the only place intake reads the clock."""
+    return datetime.now(ZoneInfo(plan.campaign.timezone)).date()
+
+
+SEVERITY_WORDS = {"error": "lỗi", "warning": "lưu ý"}
+
+
+@app.command("intake")
+def intake(
+    plan_path: Annotated[Path, typer.Option("--plan", help="Tệp kế hoạch YAML.")] = DEFAULT_PLAN,
+    inbox: Annotated[Path, typer.Option(help="Thư mục các đơn vị gửi tệp vào.")] = DEFAULT_INBOX,
+    state: Annotated[Path, typer.Option(help="Thư mục lưu sổ theo dõi.")] = DEFAULT_STATE,
+    as_of: Annotated[
+        str | None,
+        typer.Option("--as-of", help="Ngày nhận dùng để xét nộp muộn (mặc định: hôm nay)."),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="In kết quả dạng JSON.")] = False,
+    database: Annotated[
+        str | None,
+        typer.Option(help="Địa chỉ SQLAlchemy của cơ sở dữ liệu (mặc định: SQLite trong --state)."),
+    ] = None,
+    settle: Annotated[
+        float, typer.Option(help="Số giây giữa hai lần xem tệp (tệp phải không đổi).")
+    ] = 2.0,
+    min_age: Annotated[
+        float, typer.Option(help="Tệp phải được ghi xong ít nhất chừng này giây.")
+    ] = 5.0,
+) -> None:
+    """Nhận các tệp trong thư mục nhận: kiểm tra theo kế hoạch, ghi sổ, trả lời từng tệp."""
+    from flows.intake.engine import IntakeOptions, run_intake
+
+    plan = _load(plan_path)
+    day = parse_day(as_of) if as_of else today_in(plan)
+    options = IntakeOptions(settle=settle, min_age=min_age, database=database)
+    try:
+        outcomes = run_intake(plan, inbox, state, day, options)
+    except MohinhError as failure:
+        _console(stderr=True).print(str(failure), markup=False)
+        raise typer.Exit(1) from None
+    if as_json:
+        data = {"as_of": day.isoformat(), "files": [o.as_dict() for o in outcomes]}
+        typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        return
+    print_outcomes(plan, outcomes, day)
+
+
+def print_outcomes(plan: Plan, outcomes: list[FileOutcome], day: date) -> None:
+    """One table row per file, then each file's issues with their cells."""
+    from flows.intake.engine import STATUS_WORDS
+
+    out = _console()
+    if not outcomes:
+        out.print(f"Không có tệp mới trong thư mục nhận (ngày xét: {day:%d/%m/%Y}).")
+        return
+    table = Table(title=f"Nhận tệp ngày {day:%d/%m/%Y}", title_justify="left")
+    for header in ("Tệp", "Kết quả", "Điểm", "Mốc", "Lỗi", "Lưu ý"):
+        table.add_column(header)
+    for outcome in outcomes:
+        errors = sum(1 for i in outcome.issues if i.is_error)
+        table.add_row(
+            escape(outcome.file),
+            STATUS_WORDS[outcome.status],
+            ", ".join(outcome.sites),
+            outcome.milestone or "",
+            str(errors or ""),
+            str(len(outcome.issues) - errors or ""),
+        )
+    out.print(table)
+    for outcome in outcomes:
+        if not outcome.issues:
+            continue
+        out.print(f"\n[bold]{escape(outcome.file)}[/bold] ({STATUS_WORDS[outcome.status]})")
+        for issue in outcome.issues:
+            where = " ".join(p for p in (issue.sheet and f"[{issue.sheet}]", issue.cell) if p)
+            hint = (
+                f" Gợi ý: {issue.suggestion}."
+                if issue.suggestion and "?" not in issue.message
+                else ""
+            )
+            line = f"  {SEVERITY_WORDS[issue.severity]}: {where + ' ' if where else ''}"
+            out.print(f"{line}{issue.message}{hint}", markup=False)
+    counts = {s: sum(1 for o in outcomes if o.status == s) for s in STATUS_WORDS}
+    out.print(
+        "\nTổng: " + ", ".join(f"{n} {STATUS_WORDS[s]}" for s, n in counts.items() if n) + ".",
+        markup=False,
+    )
 
 
 def main() -> None:

@@ -1,0 +1,1 @@
+"""Intake: files from the inbox, checked against the plan, recorded in the ledger."""

@@ -1,0 +1,150 @@
+"""The drop-folder protocol: which files are ready, claiming them, putting them back.
+
+The inbox is polled (change events do not reach across network shares). A file is taken only
+when it is complete: at least ``min_age`` seconds old and unchanged in size and modification
+time across two looks. It is claimed by an atomic rename into a hidden working folder, then,
+once its outcome is committed to the ledger, moved byte for byte unchanged into a folder the
+sender can see. Nothing is ever overwritten: a name already taken gets " (2)", " (3)"...
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import time
+import unicodedata
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+WORK_FOLDER = ".mohinh"
+OUTCOME_FOLDERS = {"accepted": "da-nhan", "rejected": "tra-lai", "duplicate": "trung-lap"}
+JUNK_NAMES = frozenset({"thumbs.db", "desktop.ini", ".ds_store"})
+TEMP_PREFIXES = ("~$", ".~lock.", "._", "~")
+TEMP_SUFFIXES = (".tmp", ".part", ".partial", ".crdownload", ".download", "#")
+CLAIM_SEPARATOR = "~"
+
+
+@dataclass(frozen=True)
+class Look:
+    """A file's size and modification time at one look."""
+
+    size: int
+    mtime_ns: int
+
+
+def is_ignored(name: str) -> bool:
+    """Temporary, lock and hidden files that are never submissions."""
+    lowered = name.casefold()
+    if (
+        lowered in JUNK_NAMES
+        or lowered.startswith(TEMP_PREFIXES)
+        or lowered.endswith(TEMP_SUFFIXES)
+    ):
+        return True
+    return name.startswith(".") and not name.startswith("..")
+
+
+def display_name(name: str) -> str:
+    """A file name fit for messages: NFC, undecodable bytes shown as U+FFFD."""
+    text = name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    return unicodedata.normalize("NFC", text)
+
+
+def candidates(inbox: Path) -> Iterator[Path]:
+    """Files dropped in the inbox or in folders the senders made in it."""
+    reserved = {WORK_FOLDER, *OUTCOME_FOLDERS.values()}
+    for folder, dirs, names in os.walk(inbox):
+        here = Path(folder)
+        if here == inbox:
+            dirs[:] = [d for d in dirs if d not in reserved]
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in sorted(names):
+            path = here / name
+            if not is_ignored(name) and path.is_file() and not path.is_symlink():
+                yield path
+
+
+def look(paths: list[Path]) -> dict[Path, Look]:
+    """Size and modification time of each path that still exists."""
+    seen = {}
+    for path in paths:
+        try:
+            stat = path.stat()
+        except FileNotFoundError:
+            continue
+        seen[path] = Look(stat.st_size, stat.st_mtime_ns)
+    return seen
+
+
+def ready_files(inbox: Path, settle: float, min_age: float) -> tuple[list[Path], list[Path]]:
+    """(complete files, files still being written), after two looks ``settle`` seconds apart."""
+    found = list(candidates(inbox))
+    first = look(found)
+    if first and settle > 0:
+        time.sleep(settle)
+    second = look(found)
+    now_ns = time.time_ns()
+    ready, waiting = [], []
+    for path in found:
+        before, after = first.get(path), second.get(path)
+        if before is None or after is None:
+            continue
+        if before == after and now_ns - after.mtime_ns >= min_age * 1e9:
+            ready.append(path)
+        else:
+            waiting.append(path)
+    ready.sort(key=lambda p: (second[p].mtime_ns, str(p)))
+    return ready, waiting
+
+
+def claim(path: Path, work: Path, seen: datetime) -> Path | None:
+    """Move ``path`` into the working folder under a unique name; ``None`` if it is gone."""
+    work.mkdir(parents=True, exist_ok=True)
+    token = f"{seen:%Y%m%dT%H%M%S}-{secrets.token_hex(4)}"
+    target = work / f"{token}{CLAIM_SEPARATOR}{path.name}"
+    try:
+        os.rename(path, target)
+    except FileNotFoundError:
+        return None
+    return target
+
+
+def original_name(claimed: Path) -> str:
+    """The name the sender gave a claimed file."""
+    return claimed.name.split(CLAIM_SEPARATOR, 1)[-1]
+
+
+def _free_names(folder: Path, name: str) -> Iterator[Path]:
+    stem, suffix = os.path.splitext(name)
+    yield folder / name
+    for n in range(2, 100_000):
+        yield folder / f"{stem} ({n}){suffix}"
+
+
+def place(claimed: Path, folder: Path, name: str) -> Path:
+    """Move a claimed file to ``folder`` as ``name`` (or a free variant); never overwrite.
+
+    Safe to repeat after a crash: a hard link left by an interrupted move is recognised.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    for target in _free_names(folder, name):
+        if not target.exists():
+            break
+        if os.path.samefile(target, claimed):
+            claimed.unlink()
+            return target
+    for target in _free_names(folder, name):
+        try:
+            os.link(claimed, target)
+        except FileExistsError:
+            continue
+        except OSError:  # no hard links on this share: rename, having checked the name is free
+            if target.exists():
+                continue
+            os.rename(claimed, target)
+            return target
+        claimed.unlink()
+        return target
+    raise FileExistsError(folder / name)  # pragma: no cover - 100,000 files of one name

@@ -1,0 +1,298 @@
+"""The ledger: every file seen and every record accepted, in a real database.
+
+SQLAlchemy Core over SQLite (a file under ``state/``) by default; any SQLAlchemy URL works,
+PostgreSQL included. One campaign's rows never mix with another's. Nothing is ever deleted:
+a record sent again becomes a new version and the old one stays, marked not current.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Engine,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    UniqueConstraint,
+    create_engine,
+    event,
+    func,
+    select,
+    update,
+)
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import SQLAlchemyError
+
+from flows.errors import MohinhError
+from flows.intake.issues import Issue
+from flows.intake.validate import Known, Prior, Record
+
+metadata = MetaData()
+
+files = Table(
+    "files",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("campaign", String(200), nullable=False, index=True),
+    Column("claim", String(500), nullable=False, unique=True),
+    Column("name", String(500), nullable=False),
+    Column("sha256", String(64), nullable=False, index=True),
+    Column("size", Integer, nullable=False),
+    Column("seen_at", DateTime(timezone=True), nullable=False),
+    Column("as_of", Date, nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("form", String(200)),
+    Column("milestone", String(200)),
+    Column("sites", JSON, nullable=False),
+    Column("issues", JSON, nullable=False),
+    Column("duplicate_of", Integer, ForeignKey("files.id")),
+    Column("destination", String(1000)),
+    Column("placed", Boolean, nullable=False, default=False),
+)
+
+records = Table(
+    "records",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("campaign", String(200), nullable=False, index=True),
+    Column("file_id", Integer, ForeignKey("files.id"), nullable=False),
+    Column("site", String(200), nullable=False),
+    Column("milestone", String(200), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("row", Integer, nullable=False),
+    Column("values", JSON, nullable=False),
+    Column("received_at", DateTime(timezone=True), nullable=False),
+    Column("as_of", Date, nullable=False),
+    Column("late_days", Integer, nullable=False),
+    Column("current", Boolean, nullable=False),
+    UniqueConstraint("campaign", "site", "milestone", "version"),
+)
+
+
+class LedgerError(MohinhError):
+    """The ledger database cannot be opened or written."""
+
+
+@dataclass(frozen=True)
+class FileRow:
+    """A file as the ledger remembers it."""
+
+    id: int
+    claim: str
+    name: str
+    sha256: str
+    status: str
+    seen_at: datetime
+    sites: list[str]
+    milestone: str | None
+    issues: list[Issue]
+    destination: str | None
+    placed: bool
+
+
+def database_url(state: Path) -> str:
+    """The default database: ``state/mohinh.sqlite``."""
+    return f"sqlite:///{(state / 'mohinh.sqlite').resolve()}"
+
+
+def _sqlite_pragmas(connection: Any, _record: Any) -> None:
+    cursor = connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=FULL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _json(value: Any) -> Any:
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+class Ledger:
+    """Reads and writes one campaign's files and records."""
+
+    def __init__(self, url: str, campaign: str) -> None:
+        self.campaign = campaign
+        try:
+            self.engine: Engine = create_engine(url)
+            if self.engine.dialect.name == "sqlite":
+                event.listen(self.engine, "connect", _sqlite_pragmas)
+            metadata.create_all(self.engine)
+        except SQLAlchemyError as failure:
+            raise LedgerError(
+                f"Không mở được sổ theo dõi (cơ sở dữ liệu) {url}: {failure}"
+            ) from None
+
+    def close(self) -> None:
+        """Release the database connections."""
+        self.engine.dispose()
+
+    @contextmanager
+    def transaction(self) -> Iterator[Connection]:
+        """One atomic unit of work."""
+        with self.engine.begin() as connection:
+            yield connection
+
+    def known(self) -> Known:
+        """Current records by (site, milestone), with the file each came in."""
+        query = (
+            select(records, files.c.name, files.c.seen_at)
+            .join(files, files.c.id == records.c.file_id)
+            .where(records.c.campaign == self.campaign, records.c.current.is_(True))
+        )
+        known = Known()
+        with self.engine.connect() as connection:
+            for row in connection.execute(query).mappings():
+                known.records[(row["site"], row["milestone"])] = Prior(
+                    dict(row["values"]), _utc(row["received_at"]), row["name"]
+                )
+        return known
+
+    def file_by_claim(self, claim: str) -> FileRow | None:
+        """The file recorded under ``claim``, if its outcome was committed."""
+        return self._one(files.c.claim == claim)
+
+    def first_with_hash(self, sha256: str) -> FileRow | None:
+        """The earliest file (not itself a duplicate) with these exact bytes."""
+        return self._one(files.c.sha256 == sha256, files.c.status != "duplicate")
+
+    def _one(self, *where: Any) -> FileRow | None:
+        query = select(files).where(files.c.campaign == self.campaign, *where).order_by(files.c.id)
+        with self.engine.connect() as connection:
+            row = connection.execute(query).mappings().first()
+        if row is None:
+            return None
+        return FileRow(
+            row["id"],
+            row["claim"],
+            row["name"],
+            row["sha256"],
+            row["status"],
+            _utc(row["seen_at"]),
+            list(row["sites"]),
+            row["milestone"],
+            [Issue.from_dict(i) for i in row["issues"]],
+            row["destination"],
+            bool(row["placed"]),
+        )
+
+    def record_file(
+        self,
+        *,
+        claim: str,
+        name: str,
+        sha256: str,
+        size: int,
+        seen_at: datetime,
+        as_of: date,
+        status: str,
+        form: str | None,
+        milestone: str | None,
+        issues: list[Issue],
+        destination: str,
+        accepted: list[Record],
+        late_days: int = 0,
+        duplicate_of: int | None = None,
+    ) -> int:
+        """Commit a file's outcome and its records atomically; returns the file's id."""
+        with self.transaction() as connection:
+            inserted = connection.execute(
+                files.insert().values(
+                    campaign=self.campaign,
+                    claim=claim,
+                    name=name,
+                    sha256=sha256,
+                    size=size,
+                    seen_at=seen_at,
+                    as_of=as_of,
+                    status=status,
+                    form=form,
+                    milestone=milestone,
+                    sites=list(dict.fromkeys(r.site for r in accepted)),
+                    issues=[i.as_dict() for i in issues],
+                    duplicate_of=duplicate_of,
+                    destination=destination,
+                    placed=False,
+                )
+            ).inserted_primary_key
+            assert inserted is not None
+            file_id = int(inserted[0])
+            for record in accepted:
+                self._add_record(connection, file_id, record, seen_at, as_of, late_days)
+        return file_id
+
+    def _add_record(
+        self,
+        connection: Connection,
+        file_id: int,
+        record: Record,
+        received: datetime,
+        as_of: date,
+        late_days: int,
+    ) -> None:
+        same = (
+            records.c.campaign == self.campaign,
+            records.c.site == record.site,
+            records.c.milestone == record.milestone,
+        )
+        version = connection.execute(select(func.max(records.c.version)).where(*same)).scalar()
+        connection.execute(update(records).where(*same).values(current=False))
+        connection.execute(
+            records.insert().values(
+                campaign=self.campaign,
+                file_id=file_id,
+                site=record.site,
+                milestone=record.milestone,
+                version=(version or 0) + 1,
+                row=record.row,
+                values={k: _json(v) for k, v in record.values.items()},
+                received_at=received,
+                as_of=as_of,
+                late_days=max(late_days, 0),
+                current=True,
+            )
+        )
+
+    def mark_placed(self, file_id: int, destination: str) -> None:
+        """The original now sits at ``destination`` (relative to the inbox)."""
+        with self.transaction() as connection:
+            connection.execute(
+                update(files)
+                .where(files.c.id == file_id)
+                .values(destination=destination, placed=True)
+            )
+
+    def counts(self) -> dict[str, int]:
+        """Files by status and current records, for summaries and tests."""
+        with self.engine.connect() as connection:
+            rows = connection.execute(
+                select(files.c.status, func.count())
+                .where(files.c.campaign == self.campaign)
+                .group_by(files.c.status)
+            ).all()
+            current = connection.execute(
+                select(func.count()).where(
+                    records.c.campaign == self.campaign, records.c.current.is_(True)
+                )
+            ).scalar()
+        counts = {status: int(n) for status, n in rows}
+        counts["current_records"] = int(current or 0)
+        return counts

@@ -1,0 +1,258 @@
+"""Finding the form's table in a worksheet.
+
+Vietnamese forms carry a title block above the header ("ỦY BAN MTTQ…", "BẢNG ĐĂNG KÝ…"),
+sometimes a two-row header with merged cells, a row of column numbers "(1) (2) (3)", blank
+rows, a "Tổng cộng" row and a signature block below. The header is the row (or pair of rows)
+whose cells best match one form's labels and aliases, compared without case, accents,
+punctuation or numbering; that form, hence the milestone, is the one the file is for.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from flows.intake.issues import Issue, error, warning
+from flows.intake.sheet import CellValue, Sheet, is_blank
+from flows.intake.values import shown
+from flows.names import fold_accents, nfc
+from flows.plan.schema import Column, Form
+
+IGNORED_HEADERS = frozenset({"stt", "tt", "so tt", "so thu tu", "thu tu"})
+TOTAL_WORDS = ("tong cong", "cong", "tong so", "tong")
+FOOTER_WORDS = (
+    "nguoi lap",
+    "nguoi tong hop",
+    "tm ",
+    "t m ",
+    "noi nhan",
+    "thu truong",
+    "chu tich",
+    "truong ban",
+    "ky ten",
+    "xac nhan cua",
+)
+_PARENS = re.compile(r"\([^)]*\)")
+_NUMBERING = re.compile(r"^\s*(?:[0-9]+|[ivxlc]+|[a-z])\s*[.)/]\s+")
+_NON_WORD = re.compile(r"[^\w]+")
+_COLUMN_NUMBER = re.compile(r"^\(?\s*(\d+)\s*\)?$")
+_DATE_LINE = re.compile(r"\bngay\b.*\bthang\b.*\bnam\b")
+
+
+@lru_cache(maxsize=4096)
+def label_key(text: str) -> str:
+    """``"1. Số hộ tham gia (hộ)*"`` -> ``"so ho tham gia"``: how headers are compared."""
+    text = fold_accents(nfc(text).casefold())
+    text = _NUMBERING.sub("", _PARENS.sub(" ", text))
+    return _NON_WORD.sub(" ", text).replace("_", " ").strip()
+
+
+def _text_key(value: CellValue) -> str:
+    return label_key(value) if isinstance(value, str) else ""
+
+
+@dataclass(frozen=True)
+class Table:
+    """Where a form's table sits in a sheet, and what its header could not account for."""
+
+    form: Form
+    sheet: Sheet
+    header_row: int
+    header_depth: int
+    columns: dict[str, int]
+    rows: list[int]
+    issues: list[Issue] = field(default_factory=list)
+
+    def column_of(self, key: str) -> int | None:
+        """The Excel column holding the form column ``key``, if the header had it."""
+        return self.columns.get(key)
+
+
+@dataclass(frozen=True)
+class _Match:
+    form: Form
+    row: int
+    depth: int
+    columns: dict[str, int]
+    unknown: list[int]
+
+    @property
+    def score(self) -> tuple[float, int, int]:
+        matched = len(self.columns)
+        jaccard = matched / (len(self.form.columns) + len(self.unknown))
+        return (jaccard, matched, -self.depth)
+
+    def acceptable(self) -> bool:
+        required = [c.key for c in self.form.columns if c.required]
+        found = sum(1 for key in required if key in self.columns)
+        return len(self.columns) >= min(2, len(self.form.columns)) and 2 * found >= len(required)
+
+
+def _form_keys(form: Form) -> dict[str, Column]:
+    keys: dict[str, Column] = {}
+    for column in form.columns:
+        for text in (column.label, *column.aliases):
+            keys.setdefault(label_key(text), column)
+    return keys
+
+
+def _header_texts(sheet: Sheet, row: int, depth: int, column: int) -> list[str]:
+    upper = _text_key(_merged_value(sheet, row, column))
+    if depth == 1:
+        return [upper]
+    lower = _text_key(sheet.value(row + 1, column))
+    return [t for t in (lower, upper, f"{upper} {lower}".strip()) if t]
+
+
+def _merged_value(sheet: Sheet, row: int, column: int) -> CellValue:
+    value = sheet.value(row, column)
+    if not is_blank(value):
+        return value
+    for r1, c1, r2, c2 in sheet.merged:
+        if r1 <= row <= r2 and c1 <= column <= c2:
+            return sheet.value(r1, c1)
+    return value
+
+
+def _match(sheet: Sheet, form: Form, keys: dict[str, Column], row: int, depth: int) -> _Match:
+    columns: dict[str, int] = {}
+    unknown: list[int] = []
+    for column in range(sheet.first_column, sheet.last_column + 1):
+        texts = _header_texts(sheet, row, depth, column)
+        if not texts or not any(texts):
+            continue
+        hit = next((keys[t] for t in texts if t in keys and keys[t].key not in columns), None)
+        if hit is not None:
+            columns[hit.key] = column
+        elif not IGNORED_HEADERS & set(texts):
+            unknown.append(column)
+    return _Match(form, row, depth, columns, unknown)
+
+
+def _candidates(sheet: Sheet, forms: list[Form], header_rows: int) -> Iterable[_Match]:
+    last = min(sheet.last_row, sheet.first_row + header_rows - 1)
+    for form in forms:
+        keys = _form_keys(form)
+        for row in range(sheet.first_row, last + 1):
+            if sum(1 for v in _row_values(sheet, row) if _text_key(v) in keys) == 0:
+                continue
+            for depth in (1, 2):
+                yield _match(sheet, form, keys, row, depth)
+
+
+def _row_values(sheet: Sheet, row: int) -> list[CellValue]:
+    index = row - sheet.first_row
+    return sheet.rows[index] if 0 <= index < len(sheet.rows) else []
+
+
+def find_table(sheets: list[Sheet], forms: list[Form], header_rows: int = 40) -> Table | Issue:
+    """The best-matching form's table across ``sheets``, or why there is none."""
+    best: _Match | None = None
+    best_sheet: Sheet | None = None
+    for sheet in sheets:
+        for match in _candidates(sheet, forms, header_rows):
+            if best is None or match.score > best.score:
+                best, best_sheet = match, sheet
+    if best is None or best_sheet is None or not best.acceptable():
+        return _no_table(sheets, best, header_rows)
+    return _table(best_sheet, best)
+
+
+def _no_table(sheets: list[Sheet], best: _Match | None, header_rows: int) -> Issue:
+    sheet = sheets[0] if sheets else None
+    where = sheet.name if sheet is not None and sheet.name else None
+    if best is not None and best.columns:
+        labels = "; ".join(c.label for c in best.form.columns if c.key in best.columns)
+        return error(
+            "unknown_form",
+            f"Không nhận ra bảng này là biểu mẫu nào của kế hoạch: chỉ khớp các cột {labels}. "
+            "Xin dùng đúng mẫu đã gửi, giữ nguyên các tiêu đề cột.",
+            sheet=where,
+            row=best.row,
+        )
+    return error(
+        "no_header",
+        f"Không tìm thấy dòng tiêu đề cột của biểu mẫu nào trong {header_rows} dòng đầu. Xin "
+        "dùng đúng mẫu đã gửi, giữ nguyên dòng tiêu đề cột.",
+        sheet=where,
+    )
+
+
+def _table(sheet: Sheet, match: _Match) -> Table:
+    form = match.form
+    where = {"sheet": sheet.name or None}
+    issues: list[Issue] = []
+    for column in form.columns:
+        if column.required and column.key not in match.columns:
+            issues.append(
+                error(
+                    "missing_column",
+                    f"Thiếu cột '{column.label}' (bắt buộc) trong dòng tiêu đề.",
+                    row=match.row,
+                    **where,
+                )
+            )
+    for unknown in match.unknown:
+        texts = _header_texts(sheet, match.row, match.depth, unknown)
+        label = shown(_merged_value(sheet, match.row, unknown)) or (texts[0] if texts else "")
+        issues.append(
+            warning(
+                "unknown_column",
+                f"Cột '{label}' không có trong biểu mẫu nên không được đọc.",
+                row=match.row,
+                column=unknown,
+                value=label,
+                **where,
+            )
+        )
+    rows = list(_data_rows(sheet, match))
+    if not rows:
+        issues.append(
+            error(
+                "no_data",
+                "Bảng có dòng tiêu đề nhưng không có dòng số liệu nào.",
+                row=match.row + match.depth,
+                **where,
+            )
+        )
+    return Table(form, sheet, match.row, match.depth, match.columns, rows, issues)
+
+
+def _data_rows(sheet: Sheet, match: _Match) -> Iterable[int]:
+    columns = sorted(match.columns.values())
+    site_column = match.columns.get(match.form.site_key or "")
+    start = match.row + match.depth
+    if _is_column_numbers(sheet, start, columns):
+        start += 1
+    for row in range(start, sheet.last_row + 1):
+        values = [sheet.value(row, c) for c in columns]
+        filled = [v for v in values if not is_blank(v)]
+        if not filled:
+            continue
+        first = _text_key(next(iter(filled)))
+        if _DATE_LINE.search(first) or first.startswith(FOOTER_WORDS):
+            return
+        if first.startswith(TOTAL_WORDS) and _is_total(first):
+            continue
+        if len(filled) == 1 and (site_column is None or is_blank(sheet.value(row, site_column))):
+            continue
+        yield row
+
+
+def _is_total(key: str) -> bool:
+    return any(key == w or key.startswith(w + " ") for w in TOTAL_WORDS)
+
+
+def _is_column_numbers(sheet: Sheet, row: int, columns: list[int]) -> bool:
+    numbers = []
+    for column in columns:
+        value = sheet.value(row, column)
+        if is_blank(value):
+            continue
+        match = _COLUMN_NUMBER.match(shown(value))
+        if not match:
+            return False
+        numbers.append(int(match[1]))
+    return len(numbers) >= 2 and numbers == sorted(numbers)

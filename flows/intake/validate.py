@@ -1,0 +1,532 @@
+"""Validating a found table against the plan: every rule yields issues, nothing raises.
+
+Each data row becomes a record of typed values for one site; a file is accepted only when no
+row has an error. What the ledger already knows (who registered which unit, which records
+exist) comes in as :class:`Known`, so this module stays free of the database.
+"""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from flows.intake.issues import Issue, error, warning
+from flows.intake.preflight import FormulaCells
+from flows.intake.sheet import CellValue, is_blank
+from flows.intake.table import Table
+from flows.intake.values import (
+    Problem,
+    formula_text,
+    parse_choice,
+    parse_date,
+    parse_integer,
+    parse_number,
+    parse_phone,
+    parse_text,
+    parse_yes_no,
+    shown,
+)
+from flows.names import fold_accents, name_key, suggest
+from flows.plan.checks import parse_rule
+from flows.plan.schema import Column, Form, Milestone, Model, Plan, Site
+from flows.plan.units import Placed, in_sentence
+
+Value = str | int | float | bool | date
+OPERATORS: dict[str, Callable[[Any, Any], bool]] = {
+    "<": operator.lt,
+    "<=": operator.le,
+    "==": operator.eq,
+    "!=": operator.ne,
+    ">=": operator.ge,
+    ">": operator.gt,
+}
+
+
+@dataclass(frozen=True)
+class Prior:
+    """An accepted record already in the ledger."""
+
+    values: dict[str, Any]
+    received: datetime
+    file: str
+
+
+@dataclass
+class Known:
+    """What the ledger knows before this file: current records by (site, milestone)."""
+
+    records: dict[tuple[str, str], Prior] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Record:
+    """One accepted row: a site's values for a milestone."""
+
+    site: str
+    milestone: str
+    row: int
+    values: dict[str, Value]
+
+
+@dataclass
+class Submission:
+    """The outcome of validating one table."""
+
+    form: Form
+    milestone: Milestone | None
+    records: list[Record] = field(default_factory=list)
+    issues: list[Issue] = field(default_factory=list)
+    late_days: int = 0
+
+    @property
+    def sites(self) -> list[str]:
+        """The sites the file speaks for, in order."""
+        return list(dict.fromkeys(r.site for r in self.records))
+
+
+def milestone_for(plan: Plan, form: Form, titles: str, as_of: date) -> Milestone | None:
+    """The milestone a file of ``form`` answers: the only one, the one named in the title
+    block, else the first not yet due on ``as_of`` (else the last)."""
+    using = [m for m in plan.milestones if m.form == form.id]
+    if len(using) <= 1:
+        return using[0] if using else None
+    named = [m for m in using if name_key(m.name) in name_key(titles)]
+    if len(named) == 1:
+        return named[0]
+    upcoming = sorted((m for m in using if m.due >= as_of), key=lambda m: m.due)
+    return upcoming[0] if upcoming else max(using, key=lambda m: m.due)
+
+
+def child_key(plan: Plan, form: Form) -> str | None:
+    """The column naming the unit a site chose (a ``unit`` column ``within`` the site's)."""
+    site_key = form.site_key
+    return next((c.key for c in form.columns if c.type == "unit" and c.within == site_key), None)
+
+
+class Validator:
+    """Checks the rows of one table; use :func:`validate_table`."""
+
+    def __init__(
+        self, plan: Plan, table: Table, milestone: Milestone | None, formulas: FormulaCells
+    ) -> None:
+        self.plan = plan
+        self.table = table
+        self.form = table.form
+        self.milestone = milestone
+        self.formulas = formulas
+        self.sheet = table.sheet.name or None
+        self.issues: list[Issue] = []
+        self.site_units = {id(plan.unit_of(s).unit): s for s in plan.sites}
+
+    def add(
+        self,
+        problem: Problem | Issue,
+        row: int | None = None,
+        column: int | None = None,
+        value: CellValue = None,
+        severity: str = "error",
+    ) -> None:
+        """Place ``problem`` at a cell of this table."""
+        if isinstance(problem, Issue):
+            self.issues.append(problem)
+            return
+        make = error if severity == "error" else warning
+        self.issues.append(
+            make(
+                problem.code,
+                problem.message,
+                sheet=self.sheet,
+                row=row,
+                column=column,
+                value=None if is_blank(value) else shown(value),
+                suggestion=problem.suggestion,
+            )
+        )
+
+    # --- one row ----------------------------------------------------------------------------
+
+    def row(self, row: int) -> Record | None:
+        """The record of ``row``, or ``None`` when it has errors."""
+        before = len([i for i in self.issues if i.is_error])
+        values: dict[str, Value] = {}
+        placed: dict[str, Placed] = {}
+        site: Site | None = None
+        for column in self.form.columns:
+            excel_column = self.table.column_of(column.key)
+            if excel_column is None:
+                continue
+            value = self.cell(row, excel_column, column)
+            if value is None:
+                continue
+            if column.type == "unit":
+                unit = self.unit(row, excel_column, column, placed)
+                if unit is None:
+                    continue
+                placed[column.key] = unit
+                value = unit.unit.name
+                if column.key == self.form.site_key:
+                    site = self.site(row, excel_column, unit)
+            elif column.type == "model":
+                model = self.model(row, excel_column, str(value))
+                if model is None:
+                    continue
+                value = model.code
+            values[column.key] = value
+        if site is not None:
+            self.assigned_model(row, site, values)
+        self.rules(row, values)
+        if site is None or len([i for i in self.issues if i.is_error]) > before:
+            return None
+        return Record(site.id, self.milestone.id if self.milestone else "", row, values)
+
+    def cell(self, row: int, column: int, spec: Column) -> Value | None:
+        """The typed value of one cell, or ``None`` (with an issue when that is wrong)."""
+        raw = self.table.sheet.value(row, column)
+        formula = self.formulas.get((self.table.sheet.name, row, column))
+        if formula is not None:
+            self.add(
+                Problem(
+                    "formula_no_value",
+                    f"Ô có công thức {formula} nhưng tệp không lưu kết quả của công thức (tệp "
+                    "chưa từng được mở và lưu bằng Excel). Xin ghi thẳng giá trị vào ô.",
+                ),
+                row,
+                column,
+                formula,
+            )
+            return None
+        if is_blank(raw):
+            if spec.required:
+                self.add(
+                    Problem("missing_value", f"Ô còn trống; cột '{spec.label}' bắt buộc phải ghi."),
+                    row,
+                    column,
+                )
+            return None
+        if formula_text(raw):
+            self.add(
+                Problem(
+                    "formula_text",
+                    f"Ô chứa công thức {shown(raw)} thay vì giá trị. Xin ghi thẳng giá trị.",
+                ),
+                row,
+                column,
+                raw,
+            )
+            return None
+        value = parse_value(raw, spec)
+        if isinstance(value, Problem):
+            self.add(value, row, column, raw)
+            return None
+        bound = out_of_bounds(value, spec)
+        if bound is not None:
+            self.add(bound, row, column, raw)
+            return None
+        return value
+
+    def unit(self, row: int, column: int, spec: Column, placed: dict[str, Placed]) -> Placed | None:
+        """The unit a cell names; inside the unit of the column it is ``within``."""
+        text = str(self.table.sheet.value(row, column))
+        index = self.plan.unit_index
+        parent = placed.get(spec.within) if spec.within else None
+        if spec.within and parent is None:
+            return None  # the parent cell already has its issue
+        lookup = index.lookup(text, within=parent.unit if parent else None)
+        if spec.key == self.form.site_key and len(lookup.found) > 1:
+            sites = [p for p in lookup.found if id(p.unit) in self.site_units]
+            if len(sites) == 1:
+                return sites[0]
+        if len(lookup.found) == 1:
+            return lookup.found[0]
+        if lookup.found:
+            options = "; ".join(p.path for p in lookup.found[:4])
+            self.add(
+                Problem(
+                    "ambiguous_unit",
+                    f"'{text}' có thể là nhiều đơn vị: {options}. Xin ghi "
+                    "rõ cấp (huyện, xã, thị trấn…).",
+                ),
+                row,
+                column,
+                text,
+            )
+            return None
+        if parent is not None:
+            elsewhere = index.lookup(text).found
+            if elsewhere:
+                inside = [
+                    p.unit.name for p in index.placed if any(u is parent.unit for u in p.parents)
+                ]
+                self.add(
+                    Problem(
+                        "unit_outside",
+                        f"'{text}' không thuộc {in_sentence(parent.unit.name)} "
+                        f"(mà thuộc {elsewhere[0].parents[-1].name}).",
+                        next(iter(suggest(text, inside)), None),
+                    ),
+                    row,
+                    column,
+                    text,
+                )
+                return None
+        where = f" trong {in_sentence(parent.unit.name)}" if parent else " trong danh mục"
+        candidates = lookup.suggestions
+        if spec.key == self.form.site_key:
+            candidates = suggest(text, [self.plan.unit_of(s).unit.name for s in self.plan.sites])
+            candidates = candidates or lookup.suggestions
+        hint = f" Có phải '{candidates[0]}'?" if candidates else ""
+        self.add(
+            Problem(
+                "unknown_unit",
+                f"Không có đơn vị '{text}'{where}.{hint}",
+                candidates[0] if candidates else None,
+            ),
+            row,
+            column,
+            text,
+        )
+        return None
+
+    def site(self, row: int, column: int, unit: Placed) -> Site | None:
+        """The plan's site for the sending unit."""
+        site = self.site_units.get(id(unit.unit))
+        if site is None:
+            self.add(
+                Problem("unknown_site", f"{unit.unit.name} không phải điểm của kế hoạch này."),
+                row,
+                column,
+                unit.unit.name,
+            )
+            return None
+        if self.milestone and site not in self.plan.sites_of(self.milestone):
+            self.add(
+                Problem(
+                    "site_not_in_milestone",
+                    f"{self.plan.site_name(site)} không phải nộp '{self.milestone.name}'.",
+                ),
+                row,
+                column,
+                unit.unit.name,
+            )
+        return site
+
+    def model(self, row: int, column: int, text: str) -> Model | None:
+        """The plan's model a cell names, by code or by name."""
+        found = find_model(self.plan, text)
+        if isinstance(found, Problem):
+            self.add(found, row, column, text)
+            return None
+        return found
+
+    def assigned_model(self, row: int, site: Site, values: dict[str, Value]) -> None:
+        """The model a row names must be the one the plan assigns to its site."""
+        for spec in self.form.columns:
+            given = values.get(spec.key)
+            if spec.type != "model" or given is None or site.model in (None, given):
+                continue
+            assigned = self.plan.model_by_code(site.model or "")
+            column = self.table.column_of(spec.key) or 0
+            self.add(
+                Problem(
+                    "wrong_model",
+                    f"Kế hoạch giao cho {self.plan.site_name(site)} mô hình {site.model}"
+                    f"{f' ({assigned.name})' if assigned else ''}, không phải {given}.",
+                    site.model,
+                ),
+                row,
+                column,
+                self.table.sheet.value(row, column),
+            )
+
+    def rules(self, row: int, values: dict[str, Value]) -> None:
+        """The form's cross-field rules, where both sides were read."""
+        for rule in self.form.rules:
+            parsed = parse_rule(rule.check)
+            if parsed is None or parsed.left not in values:
+                continue
+            right = parsed.right if isinstance(parsed.right, float) else values.get(parsed.right)
+            left = values[parsed.left]
+            if right is None:
+                continue
+            try:
+                holds = OPERATORS[parsed.op](left, right)
+            except TypeError:
+                continue
+            if not holds:
+                column = self.table.column_of(parsed.left)
+                message = rule.message or f"Không thỏa quy tắc {rule.check}"
+                self.add(
+                    Problem(
+                        "rule_failed",
+                        f"{message} ({parsed.left} = {shown(left)}, "
+                        f"{parsed.right} = {shown(right)}).",
+                    ),
+                    row,
+                    column,
+                    left,
+                )
+
+
+def parse_value(raw: CellValue, spec: Column) -> Value | Problem:
+    """A cell's value read as its column's type (units and models are looked up later)."""
+    if spec.type == "integer":
+        return parse_integer(raw)
+    if spec.type == "number":
+        return parse_number(raw)
+    if spec.type == "date":
+        return parse_date(raw)
+    if spec.type == "yes-no":
+        return parse_yes_no(raw)
+    if spec.type == "phone":
+        return parse_phone(raw)
+    if spec.type == "choice":
+        return parse_choice(raw, spec.choices)
+    return parse_text(raw)
+
+
+def out_of_bounds(value: Value, spec: Column) -> Problem | None:
+    """``below_min``/``above_max`` when a number or date leaves the column's range."""
+    if isinstance(value, bool) or not isinstance(value, int | float | date):
+        return None
+    low, high = spec.min, spec.max
+    if isinstance(value, date):
+        low = low if isinstance(low, date) else None
+        high = high if isinstance(high, date) else None
+    elif isinstance(low, date) or isinstance(high, date):
+        return None
+    if low is not None and value < low:  # type: ignore[operator]
+        return Problem(
+            "below_min",
+            f"{shown(value)} nhỏ hơn mức thấp nhất {shown(low)} của cột '{spec.label}'.",
+        )
+    if high is not None and value > high:  # type: ignore[operator]
+        return Problem(
+            "above_max",
+            f"{shown(value)} lớn hơn mức cao nhất {shown(high)} của cột '{spec.label}'.",
+        )
+    return None
+
+
+def find_model(plan: Plan, text: str) -> Model | Problem:
+    """The model named by its code (a short code) or its name; a near miss is only a suggestion."""
+    key = name_key(text)
+    for model in plan.models:
+        if key in (model.code.casefold(), name_key(model.name)):
+            return model
+    folded = fold_accents(key)
+    near = [m.code for m in plan.models if fold_accents(name_key(m.name)) == folded]
+    near = near or suggest(text, [m.code for m in plan.models])
+    codes = ", ".join(m.code for m in plan.models)
+    return Problem(
+        "unknown_model",
+        f"Không có mô hình '{text}' trong kế hoạch (các mô hình: {codes}).",
+        near[0] if near else None,
+    )
+
+
+def validate_table(
+    plan: Plan,
+    table: Table,
+    formulas: FormulaCells,
+    known: Known,
+    as_of: date,
+    titles: str = "",
+) -> Submission:
+    """Every row of ``table`` checked against ``plan`` and what the ledger ``known``."""
+    milestone = milestone_for(plan, table.form, titles, as_of)
+    checker = Validator(plan, table, milestone, formulas)
+    checker.issues.extend(table.issues)
+    submission = Submission(table.form, milestone)
+    first_row: dict[str, int] = {}
+    for row in table.rows:
+        record = checker.row(row)
+        if record is None:
+            continue
+        if record.site in first_row:
+            column = table.column_of(table.form.site_key or "")
+            checker.add(
+                Problem(
+                    "duplicate_row",
+                    f"Dòng {row} lặp lại đơn vị của dòng {first_row[record.site]}: mỗi đơn vị "
+                    "chỉ ghi một dòng.",
+                ),
+                row,
+                column,
+                table.sheet.value(row, column or 0),
+            )
+            continue
+        first_row[record.site] = row
+        submission.records.append(record)
+    if milestone is not None:
+        for record in submission.records:
+            history_warnings(plan, checker, milestone, record, known)
+        submission.late_days = (as_of - milestone.due).days
+        if submission.late_days > 0:
+            checker.issues.append(
+                warning(
+                    "late",
+                    f"Nộp ngày {as_of:%d/%m/%Y}, sau hạn {milestone.due:%d/%m/%Y} của "
+                    f"'{milestone.name}' {submission.late_days} ngày: vẫn được nhận, ghi là nộp "
+                    "muộn.",
+                )
+            )
+    submission.issues = checker.issues
+    return submission
+
+
+def history_warnings(
+    plan: Plan, checker: Validator, milestone: Milestone, record: Record, known: Known
+) -> None:
+    """Not registered, a unit other than the registered one, a new version of a record."""
+    site = plan.site_by_id(record.site)
+    name = plan.site_name(site) if site else record.site
+    registration = next((m for m in plan.milestones if m.registration), None)
+    if registration is not None and registration is not milestone:
+        registered = known.records.get((record.site, registration.id))
+        if registered is None:
+            checker.add(
+                Problem(
+                    "not_registered",
+                    f"{name} chưa có bản đăng ký ('{registration.name}') được nhận: mô hình "
+                    "không đăng ký sẽ không được công nhận.",
+                ),
+                record.row,
+                severity="warning",
+            )
+        else:
+            chosen = _chosen_unit(plan, registration, registered.values)
+            key = child_key(plan, checker.form)
+            now = record.values.get(key) if key else None
+            if chosen and now and name_key(str(now)) != name_key(chosen):
+                checker.add(
+                    Problem(
+                        "unit_changed",
+                        f"{name} đã đăng ký {chosen}, nhưng tệp này ghi {now}.",
+                        chosen,
+                    ),
+                    record.row,
+                    checker.table.column_of(key or ""),
+                    str(now),
+                    severity="warning",
+                )
+    prior = known.records.get((record.site, milestone.id))
+    if prior is not None:
+        checker.add(
+            Problem(
+                "new_version",
+                f"Bản này thay cho bản của {name} đã nhận ngày {prior.received:%d/%m/%Y} "
+                f"(tệp '{prior.file}'); bản cũ vẫn được lưu.",
+            ),
+            record.row,
+            severity="warning",
+        )
+
+
+def _chosen_unit(plan: Plan, registration: Milestone, values: dict[str, Any]) -> str | None:
+    form = plan.form_by_id(registration.form)
+    key = child_key(plan, form) if form else None
+    chosen = values.get(key) if key else None
+    return str(chosen) if chosen else None
