@@ -20,7 +20,7 @@ from typing import Any, Literal
 
 from flows.intake import inbox as drop
 from flows.intake.issues import Issue, has_errors, warning
-from flows.intake.ledger import Ledger, database_url
+from flows.intake.ledger import Earlier, Entry, Ledger, database_url
 from flows.intake.limits import DEFAULT_LIMITS, Limits
 from flows.intake.preflight import preflight_file
 from flows.intake.reading import Parser, read_file
@@ -30,6 +30,7 @@ from flows.intake.values import shown
 from flows.plan import Plan
 
 Status = Literal["accepted", "rejected", "duplicate", "waiting"]
+BATCH_FILES = 50
 STATUS_WORDS = {
     "accepted": "đã nhận",
     "rejected": "bị trả lại",
@@ -76,7 +77,6 @@ class Judgement:
     status: Status
     issues: list[Issue]
     submission: Submission | None = None
-    duplicate_of: int | None = None
 
 
 @dataclass(frozen=True)
@@ -115,15 +115,14 @@ def run_intake(
         ledger = Ledger(options.database or database_url(state), plan.campaign.id)
         try:
             outcomes = _finish_placed(ledger, inbox, work)
-            leftover = sorted(work.glob("*")) if work.exists() else []
+            leftover = [(p, _now()) for p in sorted(work.glob("*"))] if work.exists() else []
             ready, waiting = drop.ready_files(inbox, options.settle, options.min_age)
             claimed = [c for c in (_claim(p, work) for p in ready) if c is not None]
-            known = ledger.known()
+            batch = Batch(plan, ledger, inbox, as_of)
             with Parser(options.limits) as parser:
-                for path, seen in [*((p, _now()) for p in leftover), *claimed]:
-                    outcomes.append(
-                        _intake_one(plan, ledger, known, parser, inbox, path, seen, as_of)
-                    )
+                todo = [*leftover, *claimed]
+                for start in range(0, len(todo), BATCH_FILES):
+                    outcomes += batch.run(parser, todo[start : start + BATCH_FILES])
             outcomes.extend(
                 FileOutcome(drop.display_name(str(p.relative_to(inbox))), "waiting")
                 for p in waiting
@@ -151,7 +150,8 @@ def _finish_placed(ledger: Ledger, inbox: Path, work: Path) -> list[FileOutcome]
         if row is None or row.placed:
             continue
         target = drop.place(path, inbox / (row.destination or ""), drop.original_name(path))
-        ledger.mark_placed(row.id, str(target.relative_to(inbox)))
+        relative = str(target.relative_to(inbox))
+        ledger.mark_placed([(row.id, relative)])
         outcomes.append(
             FileOutcome(
                 drop.display_name(row.name),
@@ -160,70 +160,81 @@ def _finish_placed(ledger: Ledger, inbox: Path, work: Path) -> list[FileOutcome]
                 row.sites,
                 row.milestone,
                 row.issues,
-                drop.display_name(str(target.relative_to(inbox))),
+                drop.display_name(relative),
             )
         )
     return outcomes
 
 
-def _intake_one(
-    plan: Plan,
-    ledger: Ledger,
-    known: Known,
-    parser: Parser,
-    inbox: Path,
-    claimed: Path,
-    seen: datetime,
-    as_of: date,
-) -> FileOutcome:
-    """Judge, commit, move: one file from claimed to answered."""
-    name = drop.original_name(claimed)
-    data = claimed.read_bytes()
-    sha256 = hashlib.sha256(data).hexdigest()
-    judgement = judge_file(plan, ledger, known, parser, claimed, sha256, as_of)
-    submission = judgement.submission
-    accepted = submission.records if submission and judgement.status == "accepted" else []
-    folder = drop.OUTCOME_FOLDERS[judgement.status]
-    milestone = submission.milestone.id if submission and submission.milestone else None
-    file_id = ledger.record_file(
-        claim=claimed.name,
-        name=name,
-        sha256=sha256,
-        size=len(data),
-        seen_at=seen,
-        as_of=as_of,
-        status=judgement.status,
-        form=submission.form.id if submission else None,
-        milestone=milestone,
-        issues=judgement.issues,
-        destination=folder,
-        accepted=accepted,
-        late_days=submission.late_days if submission else 0,
-        duplicate_of=judgement.duplicate_of,
-    )
-    for record in accepted:
-        known.records[(record.site, record.milestone)] = Prior(
-            {k: shown(v) if not isinstance(v, str) else v for k, v in record.values.items()},
-            seen,
-            name,
+class Batch:
+    """Judges files a batch at a time: one transaction records a batch, one marks it placed."""
+
+    def __init__(self, plan: Plan, ledger: Ledger, inbox: Path, as_of: date) -> None:
+        self.plan, self.ledger, self.inbox, self.as_of = plan, ledger, inbox, as_of
+        self.known = ledger.known()
+        self.seen = ledger.hashes()
+
+    def run(self, parser: Parser, chunk: list[tuple[Path, datetime]]) -> list[FileOutcome]:
+        """Judge, commit, move and mark placed every file of ``chunk``."""
+        entries = [self.judge(parser, path, seen) for path, seen in chunk]
+        ids = self.ledger.record_files(entries)
+        placed = []
+        for file_id, entry in zip(ids, entries, strict=True):
+            folder = self.inbox / entry.destination
+            target = drop.place(entry.claim_path, folder, entry.name)
+            placed.append((file_id, str(target.relative_to(self.inbox))))
+        self.ledger.mark_placed(placed)
+        return [
+            FileOutcome(
+                drop.display_name(e.name),
+                e.status,  # type: ignore[arg-type]
+                e.sha256,
+                list(dict.fromkeys(r.site for r in e.accepted)) or e.sites,
+                e.milestone,
+                e.issues,
+                drop.display_name(relative),
+            )
+            for e, (_, relative) in zip(entries, placed, strict=True)
+        ]
+
+    def judge(self, parser: Parser, claimed: Path, seen: datetime) -> Entry:
+        """One file's outcome, ready to be committed; what it adds is known to the next."""
+        name = drop.original_name(claimed)
+        data = claimed.read_bytes()
+        sha256 = hashlib.sha256(data).hexdigest()
+        judgement = judge_file(
+            self.plan, self.seen, self.known, parser, claimed, sha256, self.as_of
         )
-    target = drop.place(claimed, inbox / folder, name)
-    relative = str(target.relative_to(inbox))
-    ledger.mark_placed(file_id, relative)
-    return FileOutcome(
-        drop.display_name(name),
-        judgement.status,
-        sha256,
-        submission.sites if submission else [],
-        milestone,
-        judgement.issues,
-        drop.display_name(relative),
-    )
+        submission = judgement.submission
+        accepted = submission.records if submission and judgement.status == "accepted" else []
+        if judgement.status != "duplicate":
+            self.seen.setdefault(sha256, Earlier(name, judgement.status, seen))
+        for record in accepted:
+            values = {
+                k: v.isoformat() if isinstance(v, date) else v for k, v in record.values.items()
+            }
+            self.known.records[(record.site, record.milestone)] = Prior(values, seen, name)
+        return Entry(
+            claim_path=claimed,
+            name=name,
+            sha256=sha256,
+            size=len(data),
+            seen_at=seen,
+            as_of=self.as_of,
+            status=judgement.status,
+            form=submission.form.id if submission else None,
+            milestone=submission.milestone.id if submission and submission.milestone else None,
+            sites=submission.sites if submission else [],
+            issues=judgement.issues,
+            destination=drop.OUTCOME_FOLDERS[judgement.status],
+            accepted=accepted,
+            late_days=max(submission.late_days, 0) if submission else 0,
+        )
 
 
 def judge_file(
     plan: Plan,
-    ledger: Ledger,
+    seen: dict[str, Earlier],
     known: Known,
     parser: Parser,
     path: Path,
@@ -231,7 +242,7 @@ def judge_file(
     as_of: date,
 ) -> Judgement:
     """Accepted, rejected or duplicate, with every issue found."""
-    earlier = ledger.first_with_hash(sha256)
+    earlier = seen.get(sha256)
     if earlier is not None:
         word = STATUS_WORDS.get(earlier.status, earlier.status)
         issue = warning(
@@ -239,7 +250,7 @@ def judge_file(
             f"Tệp giống hệt tệp '{drop.display_name(earlier.name)}' đã gửi ngày "
             f"{earlier.seen_at:%d/%m/%Y} (kết quả: {word}); không tính lại.",
         )
-        return Judgement("duplicate", [issue], duplicate_of=earlier.id)
+        return Judgement("duplicate", [issue])
     checked = preflight_file(path, parser.limits)
     if not checked.readable or checked.kind is None:
         return Judgement("rejected", checked.issues)

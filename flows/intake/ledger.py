@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -103,6 +103,35 @@ class FileRow:
     placed: bool
 
 
+@dataclass(frozen=True)
+class Earlier:
+    """The first file seen with some content."""
+
+    name: str
+    status: str
+    seen_at: datetime
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A judged file, ready to be committed."""
+
+    claim_path: Path
+    name: str
+    sha256: str
+    size: int
+    seen_at: datetime
+    as_of: date
+    status: str
+    form: str | None
+    milestone: str | None
+    sites: list[str]
+    issues: list[Issue]
+    destination: str
+    accepted: list[Record] = field(default_factory=list)
+    late_days: int = 0
+
+
 def database_url(state: Path) -> str:
     """The default database: ``state/mohinh.sqlite``."""
     return f"sqlite:///{(state / 'mohinh.sqlite').resolve()}"
@@ -170,9 +199,18 @@ class Ledger:
         """The file recorded under ``claim``, if its outcome was committed."""
         return self._one(files.c.claim == claim)
 
-    def first_with_hash(self, sha256: str) -> FileRow | None:
-        """The earliest file (not itself a duplicate) with these exact bytes."""
-        return self._one(files.c.sha256 == sha256, files.c.status != "duplicate")
+    def hashes(self) -> dict[str, Earlier]:
+        """The first file (not itself a duplicate) seen with each content hash."""
+        query = (
+            select(files.c.sha256, files.c.name, files.c.status, files.c.seen_at)
+            .where(files.c.campaign == self.campaign, files.c.status != "duplicate")
+            .order_by(files.c.id.desc())
+        )
+        with self.engine.connect() as connection:
+            return {
+                sha: Earlier(name, status, _utc(seen))
+                for sha, name, status, seen in connection.execute(query)
+            }
 
     def _one(self, *where: Any) -> FileRow | None:
         query = select(files).where(files.c.campaign == self.campaign, *where).order_by(files.c.id)
@@ -194,59 +232,51 @@ class Ledger:
             bool(row["placed"]),
         )
 
-    def record_file(
-        self,
-        *,
-        claim: str,
-        name: str,
-        sha256: str,
-        size: int,
-        seen_at: datetime,
-        as_of: date,
-        status: str,
-        form: str | None,
-        milestone: str | None,
-        issues: list[Issue],
-        destination: str,
-        accepted: list[Record],
-        late_days: int = 0,
-        duplicate_of: int | None = None,
-    ) -> int:
-        """Commit a file's outcome and its records atomically; returns the file's id."""
+    def record_files(self, entries: list[Entry]) -> list[int]:
+        """Commit the outcomes of files and their records in one transaction; their ids."""
+        ids = []
         with self.transaction() as connection:
-            inserted = connection.execute(
-                files.insert().values(
-                    campaign=self.campaign,
-                    claim=claim,
-                    name=name,
-                    sha256=sha256,
-                    size=size,
-                    seen_at=seen_at,
-                    as_of=as_of,
-                    status=status,
-                    form=form,
-                    milestone=milestone,
-                    sites=list(dict.fromkeys(r.site for r in accepted)),
-                    issues=[i.as_dict() for i in issues],
-                    duplicate_of=duplicate_of,
-                    destination=destination,
-                    placed=False,
-                )
-            ).inserted_primary_key
-            assert inserted is not None
-            file_id = int(inserted[0])
-            for record in accepted:
-                self._add_record(connection, file_id, record, seen_at, as_of, late_days)
-        return file_id
+            for entry in entries:
+                duplicate_of = None
+                if entry.status == "duplicate":
+                    duplicate_of = connection.execute(
+                        select(files.c.id)
+                        .where(
+                            files.c.campaign == self.campaign,
+                            files.c.sha256 == entry.sha256,
+                            files.c.status != "duplicate",
+                        )
+                        .order_by(files.c.id)
+                        .limit(1)
+                    ).scalar()
+                inserted = connection.execute(
+                    files.insert().values(
+                        campaign=self.campaign,
+                        claim=entry.claim_path.name,
+                        name=entry.name,
+                        sha256=entry.sha256,
+                        size=entry.size,
+                        seen_at=entry.seen_at,
+                        as_of=entry.as_of,
+                        status=entry.status,
+                        form=entry.form,
+                        milestone=entry.milestone,
+                        sites=entry.sites,
+                        issues=[i.as_dict() for i in entry.issues],
+                        duplicate_of=duplicate_of,
+                        destination=entry.destination,
+                        placed=False,
+                    )
+                ).inserted_primary_key
+                assert inserted is not None
+                file_id = int(inserted[0])
+                for record in entry.accepted:
+                    self._add_record(connection, file_id, record, entry)
+                ids.append(file_id)
+        return ids
 
     def _add_record(
-        self,
-        connection: Connection,
-        file_id: int,
-        record: Record,
-        received: datetime,
-        as_of: date,
-        late_days: int,
+        self, connection: Connection, file_id: int, record: Record, entry: Entry
     ) -> None:
         same = (
             records.c.campaign == self.campaign,
@@ -264,21 +294,24 @@ class Ledger:
                 version=(version or 0) + 1,
                 row=record.row,
                 values={k: _json(v) for k, v in record.values.items()},
-                received_at=received,
-                as_of=as_of,
-                late_days=max(late_days, 0),
+                received_at=entry.seen_at,
+                as_of=entry.as_of,
+                late_days=entry.late_days,
                 current=True,
             )
         )
 
-    def mark_placed(self, file_id: int, destination: str) -> None:
-        """The original now sits at ``destination`` (relative to the inbox)."""
+    def mark_placed(self, placed: list[tuple[int, str]]) -> None:
+        """The originals now sit at these destinations (relative to the inbox)."""
+        if not placed:
+            return
         with self.transaction() as connection:
-            connection.execute(
-                update(files)
-                .where(files.c.id == file_id)
-                .values(destination=destination, placed=True)
-            )
+            for file_id, destination in placed:
+                connection.execute(
+                    update(files)
+                    .where(files.c.id == file_id)
+                    .values(destination=destination, placed=True)
+                )
 
     def counts(self) -> dict[str, int]:
         """Files by status and current records, for summaries and tests."""

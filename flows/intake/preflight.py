@@ -25,6 +25,8 @@ ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ODS_MIMETYPE = b"application/vnd.oasis.opendocument.spreadsheet"
 HEAD_BYTES = 64 * 1024
+PROLOG_BYTES = 1024
+_ROOT_ELEMENT = re.compile(rb"<[A-Za-z]")
 _NS_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _NS_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 _NS_PKG_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
@@ -178,7 +180,9 @@ def _entities(archive: zipfile.ZipFile, infos: list[zipfile.ZipInfo]) -> Issue |
         if not info.filename.endswith((".xml", ".rels")):
             continue
         with archive.open(info) as part:
-            head = part.read(HEAD_BYTES)
+            head = part.read(PROLOG_BYTES)
+            if not _ROOT_ELEMENT.search(head):  # a long prolog: look further
+                head += part.read(HEAD_BYTES)
         if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
             return error(
                 "xml_entities",

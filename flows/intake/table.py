@@ -90,11 +90,18 @@ class _Match:
         return len(self.columns) >= min(2, len(self.form.columns)) and 2 * found >= len(required)
 
 
+_FORM_KEYS: dict[int, tuple[Form, dict[str, Column]]] = {}
+
+
 def _form_keys(form: Form) -> dict[str, Column]:
+    cached = _FORM_KEYS.get(id(form))
+    if cached is not None and cached[0] is form:
+        return cached[1]
     keys: dict[str, Column] = {}
     for column in form.columns:
         for text in (column.label, *column.aliases):
             keys.setdefault(label_key(text), column)
+    _FORM_KEYS[id(form)] = (form, keys)
     return keys
 
 

@@ -119,7 +119,6 @@ class Validator:
         self.formulas = formulas
         self.sheet = table.sheet.name or None
         self.issues: list[Issue] = []
-        self.site_units = {id(plan.unit_of(s).unit): s for s in plan.sites}
 
     def add(
         self,
@@ -236,7 +235,7 @@ class Validator:
             return None  # the parent cell already has its issue
         lookup = index.lookup(text, within=parent.unit if parent else None)
         if spec.key == self.form.site_key and len(lookup.found) > 1:
-            sites = [p for p in lookup.found if id(p.unit) in self.site_units]
+            sites = [p for p in lookup.found if self.plan.site_at(p.unit)]
             if len(sites) == 1:
                 return sites[0]
         if len(lookup.found) == 1:
@@ -292,7 +291,7 @@ class Validator:
 
     def site(self, row: int, column: int, unit: Placed) -> Site | None:
         """The plan's site for the sending unit."""
-        site = self.site_units.get(id(unit.unit))
+        site = self.plan.site_at(unit.unit)
         if site is None:
             self.add(
                 Problem("unknown_site", f"{unit.unit.name} không phải điểm của kế hoạch này."),

@@ -342,6 +342,7 @@ class Plan(Strict):
     recognition: Recognition = Field(default_factory=Recognition)
     _path: Path | None = PrivateAttr(default=None)
     _index: UnitIndex | None = PrivateAttr(default=None)
+    _site_units: dict[int, Site] | None = PrivateAttr(default=None)
 
     @property
     def path(self) -> Path | None:
@@ -382,6 +383,12 @@ class Plan(Strict):
     def unit_of(self, site: Site) -> Placed:
         """The unit ``site`` stands for (the loader has checked it is exactly one)."""
         return self.unit_index.lookup(site.unit).found[0]
+
+    def site_at(self, unit: Unit) -> Site | None:
+        """The site whose unit is ``unit``, if any (one site per unit)."""
+        if self._site_units is None:
+            self._site_units = {id(self.unit_of(s).unit): s for s in self.sites}
+        return self._site_units.get(id(unit))
 
     def site_name(self, site: Site) -> str:
         """The name a site is shown under: its own, else its unit's."""
