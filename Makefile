@@ -8,25 +8,38 @@ STAMP := $(VENV)/.synced
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: run test lint format lock clean
+.PHONY: run test bench lint format lock clean
 
+RUN := .run
+
+# Checks the default plan, then takes the sample submissions in, round by round, as if each
+# round's files were dropped on the day the round's folder is named after.
 run: $(STAMP)
 	$(VENV)/bin/mohinh plan check config/plan.yaml
-	$(VENV)/bin/mohinh plan show config/plan.yaml
+	rm -rf $(RUN) && mkdir -p $(RUN)/inbox
+	for round in samples/*/; do \
+		day=$$(basename $$round); \
+		cp -p "$$round"* $(RUN)/inbox/ && \
+		$(VENV)/bin/mohinh intake --plan config/plan.yaml --inbox $(RUN)/inbox \
+			--state $(RUN)/state --as-of $$day --settle 0 --min-age 0 || exit 1; \
+	done
+
+bench: $(STAMP)
+	$(VENV)/bin/python bench/intake.py
 
 test: $(STAMP)
-	$(VENV)/bin/ruff check flows tests
-	$(VENV)/bin/ruff format --check flows tests
+	$(VENV)/bin/ruff check flows tests bench samples
+	$(VENV)/bin/ruff format --check flows tests bench samples
 	$(VENV)/bin/mypy
 	$(VENV)/bin/pytest
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check flows tests
+	$(VENV)/bin/ruff check flows tests bench samples
 	$(VENV)/bin/mypy
 
 format: $(STAMP)
-	$(VENV)/bin/ruff format flows tests
-	$(VENV)/bin/ruff check --fix flows tests
+	$(VENV)/bin/ruff format flows tests bench samples
+	$(VENV)/bin/ruff check --fix flows tests bench samples
 
 lock: $(UV)
 	$(UV) lock --python $(PYTHON)
@@ -40,4 +53,4 @@ $(STAMP): pyproject.toml uv.lock | $(UV)
 	touch $@
 
 clean:
-	rm -rf .tools $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf .tools $(VENV) $(RUN) .pytest_cache .mypy_cache .ruff_cache

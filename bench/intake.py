@@ -60,6 +60,19 @@ def write_files(folder: Path, plan: Plan, count: int) -> list[Path]:
     return paths
 
 
+def sample_files() -> list[Path]:
+    """The shipped samples that python-calamine can read (the encrypted one it cannot)."""
+    found = []
+    for path in sorted((ROOT / "samples").glob("*/*")):
+        if path.suffix in (".xlsx", ".xls", ".ods"):
+            try:
+                CalamineWorkbook.from_path(str(path))
+            except Exception:
+                continue
+            found.append(path)
+    return found
+
+
 def bare_read(paths: list[Path]) -> list[float]:
     """Milliseconds per file to open and read every sheet with python-calamine."""
     times = []
@@ -112,21 +125,30 @@ def main() -> None:
         base = Path(scratch)
         source = base / "files"
         source.mkdir()
-        paths = write_files(source, plan, args.files)
-        bare: list[float] = []
-        per_file: list[float] = []
-        totals: list[float] = []
-        for attempt in range(args.repeat):
-            bare += bare_read(paths)
-            times, total = intake(paths, plan, base / f"run{attempt}")
-            per_file += times
-            totals.append(total / len(paths))
-    bare_ms, intake_ms = statistics.median(bare), statistics.median(per_file)
-    print(f"files: {args.files} x {args.repeat} runs, plan {plan.campaign.id}")
-    print(f"bare python-calamine read   median {bare_ms:7.2f} ms/file")
-    print(f"intake per-file work        median {intake_ms:7.2f} ms/file  ratio {intake_ms / bare_ms:4.1f}x")
-    print(f"intake whole run / files    median {statistics.median(totals):7.2f} ms/file  "
-          f"ratio {statistics.median(totals) / bare_ms:4.1f}x")  # fmt: skip
+        sets = {
+            f"{args.files} generated registrations (openpyxl)": write_files(
+                source, plan, args.files
+            ),
+            "shipped samples (.xlsx/.xls/.ods, openpyxl and LibreOffice)": sample_files(),
+        }
+        print(f"plan {plan.campaign.id}, {args.repeat} runs per set, median ms per file")
+        for label, paths in sets.items():
+            bare: list[float] = []
+            per_file: list[float] = []
+            totals: list[float] = []
+            for attempt in range(args.repeat):
+                bare += bare_read(paths)
+                times, total = intake(paths, plan, base / f"{len(totals)}-{attempt}-{len(paths)}")
+                per_file += times
+                totals.append(total / len(paths))
+            bare_ms, work_ms = statistics.median(bare), statistics.median(per_file)
+            run_ms = statistics.median(totals)
+            print(f"{label}: {len(paths)} files")
+            print(f"  bare python-calamine read          {bare_ms:7.2f}")
+            print(
+                f"  intake judging a file              {work_ms:7.2f}   {work_ms / bare_ms:5.1f}x"
+            )
+            print(f"  intake whole run / number of files {run_ms:7.2f}   {run_ms / bare_ms:5.1f}x")
 
 
 if __name__ == "__main__":

@@ -200,7 +200,8 @@ def print_outcomes(plan: Plan, outcomes: list[FileOutcome], day: date) -> None:
             continue
         out.print(f"\n[bold]{escape(outcome.file)}[/bold] ({STATUS_WORDS[outcome.status]})")
         for issue in outcome.issues:
-            where = " ".join(p for p in (issue.sheet and f"[{issue.sheet}]", issue.cell) if p)
+            place = issue.cell or (f"dòng {issue.row}" if issue.row else None)
+            where = " ".join(p for p in (issue.sheet and f"[{issue.sheet}]", place) if p)
             hint = (
                 f" Gợi ý: {issue.suggestion}."
                 if issue.suggestion and "?" not in issue.message

@@ -80,9 +80,19 @@ def fold_accents(text: str) -> str:
     return bare.replace("đ", "d").replace("Đ", "D")
 
 
+_FOLDED_PREFIXES = sorted({fold_accents(p) for p in UNIT_PREFIXES}, key=len, reverse=True)
+
+
 def folded_key(text: str) -> str:
-    """A looser key for suggestions only: prefix removed, accents folded, case folded."""
-    return fold_accents(name_key(text))
+    """A looser key for suggestions only: accents folded, then a prefix removed (written with
+    or without accents: "Thi tran"), case folded."""
+    folded = fold_accents(nfc(text)).casefold()
+    for prefix in _FOLDED_PREFIXES:
+        rest = folded[len(prefix) :]
+        spaced = prefix.endswith(".") or rest[:1].isspace()
+        if folded.startswith(prefix) and spaced and rest.strip():
+            return rest.strip()
+    return folded
 
 
 def suggest(text: str, candidates: Iterable[str], limit: int = 1) -> list[str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -80,3 +81,65 @@ def test_show_invalid_plan_exits_2(in_root: Path) -> None:
     result = runner.invoke(app, ["plan", "show", "tests/data/plans/plan-tab.yaml"])
     assert result.exit_code == 2
     assert "có ký tự Tab" in result.stderr
+
+
+def test_intake_json_reports_every_file(tmp_path: Path) -> None:
+    from tests import intake_files as build
+
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    build.write_registration(inbox / "dk.xlsx")
+    build.write_registration(inbox / "sai mô hình.xlsx", mo_hinh="ANTT")
+    build.write_empty(inbox / "rỗng.xlsx")
+    arguments = ["intake", "--plan", "config/plan.yaml", "--inbox", str(inbox)]
+    arguments += ["--state", str(tmp_path / "state"), "--as-of", "2017-03-18"]
+    arguments += ["--settle", "0", "--min-age", "0", "--json"]
+    result = runner.invoke(app, arguments)
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    rows = sorted((f["file"], f["status"], f["site"], f["milestone"]) for f in data["files"])
+    assert rows == [
+        ("dk.xlsx", "accepted", "cam-giang", "dang-ky"),
+        ("rỗng.xlsx", "rejected", None, None),
+        ("sai mô hình.xlsx", "rejected", "cam-giang", "dang-ky"),
+    ]
+    wrong = next(f for f in data["files"] if f["file"] == "sai mô hình.xlsx")
+    assert wrong["issues"] == [
+        {
+            "code": "wrong_model",
+            "severity": "error",
+            "message": "Kế hoạch giao cho Huyện Cẩm Giàng mô hình TTND (Ban thanh tra nhân dân "
+            "thực hiện giám sát đầu tư của cộng đồng), không phải ANTT.",
+            "sheet": "Sheet1",
+            "cell": "C6",
+            "row": 6,
+            "column": 3,
+            "value": "ANTT",
+            "suggestion": "TTND",
+        }
+    ]
+    assert len(wrong["sha256"]) == 64
+
+
+def test_intake_table_output_in_vietnamese(tmp_path: Path) -> None:
+    from tests import intake_files as build
+
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    build.write_registration(inbox / "dk.xlsx", xa="Xa Lai Cach")
+    arguments = ["intake", "--plan", "config/plan.yaml", "--inbox", str(inbox)]
+    arguments += ["--state", str(tmp_path / "state"), "--as-of", "20/03/2017"]
+    result = runner.invoke(app, [*arguments, "--settle", "0", "--min-age", "0"])
+    assert result.exit_code == 0, result.output
+    assert "bị trả lại" in result.stdout
+    assert (
+        "  lỗi: [Sheet1] B6 Không có đơn vị 'Xa Lai Cach' trong huyện Cẩm Giàng. "
+        "Có phải 'Thị trấn Lai Cách'?"
+    ) in result.stdout
+    assert "Tổng: 1 bị trả lại." in result.stdout
+
+
+def test_intake_bad_as_of(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["intake", "--as-of", "32/13/2017", "--inbox", str(tmp_path)])
+    assert result.exit_code == 2
+    assert "không phải ngày" in result.output

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from conftest import CONFIG
 
 from flows.plan import Plan
+from tests.conftest import CONFIG
 
 pytestmark = pytest.mark.slow
 AS_OF = "2017-03-18"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
-from datetime import UTC, date, datetime
+from datetime import date
 
 import pytest
 
@@ -135,7 +135,7 @@ def test_history_not_registered_unit_changed_new_version_and_late(hai_duong: Pla
     assert codes == [("not_registered", "warning"), ("late", "warning")]
     assert result.late_days == 3 and len(result.records) == 1
 
-    then = datetime(2017, 3, 18, tzinfo=UTC)
+    then = date(2017, 3, 18)
     known = Known(
         {
             ("cam-giang", "dang-ky"): Prior({"xa": "Xã Cẩm Điền"}, then, "dk.xlsx"),

@@ -189,7 +189,7 @@ class Batch:
                 drop.display_name(e.name),
                 e.status,  # type: ignore[arg-type]
                 e.sha256,
-                list(dict.fromkeys(r.site for r in e.accepted)) or e.sites,
+                e.sites,
                 e.milestone,
                 e.issues,
                 drop.display_name(relative),
@@ -208,12 +208,12 @@ class Batch:
         submission = judgement.submission
         accepted = submission.records if submission and judgement.status == "accepted" else []
         if judgement.status != "duplicate":
-            self.seen.setdefault(sha256, Earlier(name, judgement.status, seen))
+            self.seen.setdefault(sha256, Earlier(name, judgement.status, self.as_of))
         for record in accepted:
             values = {
                 k: v.isoformat() if isinstance(v, date) else v for k, v in record.values.items()
             }
-            self.known.records[(record.site, record.milestone)] = Prior(values, seen, name)
+            self.known.records[(record.site, record.milestone)] = Prior(values, self.as_of, name)
         return Entry(
             claim_path=claimed,
             name=name,
@@ -248,7 +248,7 @@ def judge_file(
         issue = warning(
             "duplicate_file",
             f"Tệp giống hệt tệp '{drop.display_name(earlier.name)}' đã gửi ngày "
-            f"{earlier.seen_at:%d/%m/%Y} (kết quả: {word}); không tính lại.",
+            f"{earlier.day:%d/%m/%Y} (kết quả: {word}); không tính lại.",
         )
         return Judgement("duplicate", [issue])
     checked = preflight_file(path, parser.limits)

@@ -105,11 +105,11 @@ class FileRow:
 
 @dataclass(frozen=True)
 class Earlier:
-    """The first file seen with some content."""
+    """The first file seen with some content, and the intake day it came in."""
 
     name: str
     status: str
-    seen_at: datetime
+    day: date
 
 
 @dataclass(frozen=True)
@@ -183,7 +183,7 @@ class Ledger:
     def known(self) -> Known:
         """Current records by (site, milestone), with the file each came in."""
         query = (
-            select(records, files.c.name, files.c.seen_at)
+            select(records, files.c.name)
             .join(files, files.c.id == records.c.file_id)
             .where(records.c.campaign == self.campaign, records.c.current.is_(True))
         )
@@ -191,7 +191,7 @@ class Ledger:
         with self.engine.connect() as connection:
             for row in connection.execute(query).mappings():
                 known.records[(row["site"], row["milestone"])] = Prior(
-                    dict(row["values"]), _utc(row["received_at"]), row["name"]
+                    dict(row["values"]), row["as_of"], row["name"]
                 )
         return known
 
@@ -202,14 +202,14 @@ class Ledger:
     def hashes(self) -> dict[str, Earlier]:
         """The first file (not itself a duplicate) seen with each content hash."""
         query = (
-            select(files.c.sha256, files.c.name, files.c.status, files.c.seen_at)
+            select(files.c.sha256, files.c.name, files.c.status, files.c.as_of)
             .where(files.c.campaign == self.campaign, files.c.status != "duplicate")
             .order_by(files.c.id.desc())
         )
         with self.engine.connect() as connection:
             return {
-                sha: Earlier(name, status, _utc(seen))
-                for sha, name, status, seen in connection.execute(query)
+                sha: Earlier(name, status, day)
+                for sha, name, status, day in connection.execute(query)
             }
 
     def _one(self, *where: Any) -> FileRow | None:

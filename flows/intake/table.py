@@ -238,7 +238,7 @@ def _data_rows(sheet: Sheet, match: _Match) -> Iterable[int]:
         filled = [v for v in values if not is_blank(v)]
         if not filled:
             continue
-        first = _text_key(next(iter(filled)))
+        first = _text_key(next(v for v in _row_values(sheet, row) if not is_blank(v)))
         if _DATE_LINE.search(first) or first.startswith(FOOTER_WORDS):
             return
         if first.startswith(TOTAL_WORDS) and _is_total(first):

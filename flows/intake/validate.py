@@ -10,7 +10,7 @@ from __future__ import annotations
 import operator
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from flows.intake.issues import Issue, error, warning
@@ -50,7 +50,7 @@ class Prior:
     """An accepted record already in the ledger."""
 
     values: dict[str, Any]
-    received: datetime
+    day: date
     file: str
 
 
@@ -80,11 +80,7 @@ class Submission:
     records: list[Record] = field(default_factory=list)
     issues: list[Issue] = field(default_factory=list)
     late_days: int = 0
-
-    @property
-    def sites(self) -> list[str]:
-        """The sites the file speaks for, in order."""
-        return list(dict.fromkeys(r.site for r in self.records))
+    sites: list[str] = field(default_factory=list)
 
 
 def milestone_for(plan: Plan, form: Form, titles: str, as_of: date) -> Milestone | None:
@@ -119,6 +115,7 @@ class Validator:
         self.formulas = formulas
         self.sheet = table.sheet.name or None
         self.issues: list[Issue] = []
+        self.sites: list[str] = []
 
     def add(
         self,
@@ -168,6 +165,8 @@ class Validator:
                 value = unit.unit.name
                 if column.key == self.form.site_key:
                     site = self.site(row, excel_column, unit)
+                    if site is not None and site.id not in self.sites:
+                        self.sites.append(site.id)
             elif column.type == "model":
                 model = self.model(row, excel_column, str(value))
                 if model is None:
@@ -473,6 +472,7 @@ def validate_table(
                 )
             )
     submission.issues = checker.issues
+    submission.sites = checker.sites
     return submission
 
 
@@ -516,7 +516,7 @@ def history_warnings(
         checker.add(
             Problem(
                 "new_version",
-                f"Bản này thay cho bản của {name} đã nhận ngày {prior.received:%d/%m/%Y} "
+                f"Bản này thay cho bản của {name} đã nhận ngày {prior.day:%d/%m/%Y} "
                 f"(tệp '{prior.file}'); bản cũ vẫn được lưu.",
             ),
             record.row,

@@ -1,0 +1,218 @@
+"""Intake end to end: every bad input ends rejected with a clear issue, the original kept."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import time
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from flows.intake.engine import FileOutcome, IntakeOptions, run_intake
+from flows.intake.ledger import Ledger, database_url
+from flows.plan import Plan
+from tests import intake_files as build
+
+QUICK = IntakeOptions(settle=0, min_age=0)
+ON_TIME = date(2017, 3, 18)
+
+
+def take(plan: Plan, root: Path, as_of: date = ON_TIME, **options: float) -> list[FileOutcome]:
+    """Run intake over ``root/inbox`` with a ledger in ``root/state``."""
+    chosen = IntakeOptions(**{**QUICK.__dict__, **options})
+    return run_intake(plan, root / "inbox", root / "state", as_of, chosen)
+
+
+def aged(path: Path) -> Path:
+    stamp = time.time() - 60
+    os.utime(path, (stamp, stamp))
+    return path
+
+
+def dropped(root: Path, name: str, writer: Callable[[Path], Path]) -> bytes:
+    """Write a file into the inbox (old enough to be taken); its bytes."""
+    inbox = root / "inbox"
+    inbox.mkdir(parents=True, exist_ok=True)
+    return aged(writer(inbox / name)).read_bytes()
+
+
+def kept(root: Path, outcome: FileOutcome, data: bytes) -> bool:
+    """The original is in its outcome folder, byte for byte."""
+    assert outcome.destination is not None
+    return (root / "inbox" / outcome.destination).read_bytes() == data
+
+
+BAD_INPUT = [
+    ("renamed.xlsx", build.write_not_spreadsheet, "not_a_spreadsheet", None),
+    ("empty.xlsx", build.write_empty, "empty_file", None),
+    ("truncated.xlsx", build.write_truncated_zip, "corrupt_file", None),
+    ("encrypted.xlsx", build.write_encrypted, "encrypted", None),
+    ("macro.xlsm", build.write_macro_xlsm, "macros", None),
+    ("bomb.xlsx", build.write_zip_bomb, "too_large", None),
+    ("entities.xlsx", build.write_entity_bomb, "xml_entities", None),
+    ("corner.xlsx", build.write_sparse_corner, "sheet_too_large", "XFD1048576"),
+    ("million.xlsx", build.write_million_rows, "sheet_too_large", "A50001"),
+    ("hyperlink.xlsx", build.write_hyperlink, "formula_no_value", "A6"),
+    (
+        "no header.xlsx",
+        lambda p: build.write_xlsx(p, build.registration_rows(title=False)[1:] * 3),
+        "no_header",
+        None,
+    ),
+    (
+        "other form.xlsx",
+        lambda p: build.write_xlsx(p, [["Huyện", "Hộ nghèo", "Ghi chú"], ["Huyện Tứ Kỳ", 3, ""]]),
+        "unknown_form",
+        None,
+    ),
+    (
+        "not a site.xlsx",
+        lambda p: build.write_registration(p, huyen="Thành phố Hải Dương", xa="Phường Bình Hàn"),
+        "unknown_site",
+        "A6",
+    ),
+    (
+        "wrong model.xlsx",
+        lambda p: build.write_registration(p, mo_hinh="ANTT"),
+        "wrong_model",
+        "C6",
+    ),
+    (
+        "outside.xlsx",
+        lambda p: build.write_registration(p, xa="Xã An Phụ"),
+        "unit_outside",
+        "B6",
+    ),
+    (
+        "misspelled.xlsx",
+        lambda p: build.write_registration(p, huyen="Huyen Cam Giang"),
+        "unknown_unit",
+        "A6",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "writer", "code", "cell"), BAD_INPUT, ids=[case[0] for case in BAD_INPUT]
+)
+def test_bad_input_is_rejected_with_its_issue_and_kept(
+    tmp_path: Path,
+    hai_duong: Plan,
+    name: str,
+    writer: Callable[[Path], Path],
+    code: str,
+    cell: str | None,
+) -> None:
+    data = dropped(tmp_path, name, writer)
+    (outcome,) = take(hai_duong, tmp_path)
+    assert (outcome.file, outcome.status) == (name, "rejected")
+    assert (outcome.issues[0].code, outcome.issues[0].cell) == (code, cell)
+    assert outcome.issues[0].message  # Vietnamese text for the sender
+    assert outcome.destination == f"tra-lai/{name}"
+    assert kept(tmp_path, outcome, data)
+    assert outcome.sha256 == hashlib.sha256(data).hexdigest()
+
+
+@pytest.mark.parametrize(
+    ("name", "writer"),
+    [
+        ("nfd.xlsx", lambda p: build.write_registration(p, nfd=True)),
+        (
+            "windows-1258.csv",
+            lambda p: build.write_csv(p, build.registration_rows(), encoding="cp1258"),
+        ),
+        (
+            "unicode text.csv",
+            lambda p: build.write_csv(p, build.registration_rows(), "utf-16", "\t"),
+        ),
+        ("semicolons.csv", lambda p: build.write_csv(p, build.registration_rows(), delimiter=";")),
+        ("Báo cáo .. Cẩm Giàng  (bản 2).xlsx", build.write_registration),
+    ],
+)
+def test_awkward_but_valid_files_are_accepted(
+    tmp_path: Path, hai_duong: Plan, name: str, writer: Callable[[Path], Path]
+) -> None:
+    data = dropped(tmp_path, name, writer)
+    (outcome,) = take(hai_duong, tmp_path)
+    assert [(i.code, i.cell) for i in outcome.issues] == []
+    assert (outcome.status, outcome.site, outcome.milestone) == ("accepted", "cam-giang", "dang-ky")
+    assert outcome.destination == f"da-nhan/{name}" and kept(tmp_path, outcome, data)
+
+
+def test_nfd_file_name_is_shown_in_nfc(tmp_path: Path, hai_duong: Plan) -> None:
+    name = "Đăng ký Cẩm Giàng.xlsx"
+    import unicodedata
+
+    dropped(tmp_path, unicodedata.normalize("NFD", name), build.write_registration)
+    (outcome,) = take(hai_duong, tmp_path)
+    assert (outcome.file, outcome.status) == (name, "accepted")
+
+
+def test_same_file_twice_is_a_duplicate_counted_once(tmp_path: Path, hai_duong: Plan) -> None:
+    data = dropped(tmp_path, "dk.xlsx", build.write_registration)
+    take(hai_duong, tmp_path)
+    dropped(tmp_path, "dk.xlsx", lambda p: (p.write_bytes(data), p)[1])
+    (again,) = take(hai_duong, tmp_path)
+    assert (again.status, [i.code for i in again.issues]) == ("duplicate", ["duplicate_file"])
+    assert again.destination == "trung-lap/dk.xlsx" and kept(tmp_path, again, data)
+    ledger = Ledger(database_url(tmp_path / "state"), hai_duong.campaign.id)
+    assert ledger.counts() == {"accepted": 1, "duplicate": 1, "current_records": 1}
+    ledger.close()
+
+
+def test_a_file_still_being_written_waits_then_is_taken(tmp_path: Path, hai_duong: Plan) -> None:
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    path = build.write_registration(inbox / "dk.xlsx")
+    (waiting,) = take(hai_duong, tmp_path, min_age=30)
+    assert (waiting.status, waiting.sha256, waiting.destination) == ("waiting", None, None)
+    assert path.exists()
+    (taken,) = take(hai_duong, tmp_path, min_age=0)
+    assert taken.status == "accepted"
+
+
+def test_versions_late_files_and_registration_history(tmp_path: Path, hai_duong: Plan) -> None:
+    dropped(tmp_path, "dk.xlsx", build.write_registration)
+    take(hai_duong, tmp_path)
+    dropped(tmp_path, "dk sửa.xlsx", lambda p: build.write_registration(p, so_ho=1300))
+    (second,) = take(hai_duong, tmp_path, as_of=date(2017, 3, 22))
+    assert second.status == "accepted"
+    assert [i.code for i in second.issues] == ["new_version", "late"]
+    dropped(
+        tmp_path,
+        "kinh mon.xlsx",
+        lambda p: build.write_xlsx(
+            p,
+            [
+                ["Huyện", "Xã, thị trấn làm điểm", "Ngày sơ kết", "Kết quả đạt được"],
+                ["H. Kinh Môn", "TT Minh Tân", "25/8/2017", "Tốt"],
+            ],
+        ),
+    )
+    (report,) = take(hai_duong, tmp_path, as_of=date(2017, 8, 30))
+    assert (report.status, report.milestone) == ("accepted", "so-ket")
+    assert [i.code for i in report.issues] == ["not_registered"]
+    ledger = Ledger(database_url(tmp_path / "state"), hai_duong.campaign.id)
+    known = ledger.known()
+    assert known.records[("cam-giang", "dang-ky")].values["so_ho"] == 1300
+    assert ledger.counts() == {"accepted": 3, "current_records": 2}
+    ledger.close()
+
+
+def test_another_plan_in_the_same_state_folder(tmp_path: Path, minimal: Plan) -> None:
+    dropped(
+        tmp_path,
+        "an binh.csv",
+        lambda p: build.write_csv(p, [["Xã, phường", "Mô hình"], ["xã an bình", "M1"]]),
+    )
+    (outcome,) = take(minimal, tmp_path, as_of=date(2027, 3, 1))
+    assert (outcome.status, outcome.site, outcome.milestone) == ("accepted", "an-binh", "dang-ky")
+
+
+def test_ignored_and_hidden_files_stay_where_they_are(tmp_path: Path, hai_duong: Plan) -> None:
+    lock = dropped(tmp_path, "~$dk.xlsx", lambda p: (p.write_bytes(b"lock"), p)[1])
+    assert take(hai_duong, tmp_path) == []
+    assert (tmp_path / "inbox" / "~$dk.xlsx").read_bytes() == lock
