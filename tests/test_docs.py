@@ -83,3 +83,13 @@ def test_quoted_messages_of_the_test_plans_are_current(in_root: Path) -> None:
         with pytest.raises(PlanError) as caught:
             load_plan(file)
         assert file + rest in [str(p) for p in caught.value.problems]
+
+
+def test_every_issue_code_is_used_and_documented() -> None:
+    from flows.intake.issues import CODES
+
+    modules = [p for p in (ROOT / "flows" / "intake").glob("*.py") if p.name != "issues.py"]
+    source = "".join(p.read_text("utf-8") for p in modules)
+    assert sorted(set(CODES) - set(re.findall(r'"([a-z_]+)"', source))) == []
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert [c for c in CODES if f"`{c}`" not in readme] == []

@@ -11,6 +11,56 @@ from typing import Any, Literal
 
 Severity = Literal["error", "warning"]
 
+# Every issue code, with what it means; README.md lists them for operators.
+CODES: dict[str, str] = {
+    # the file itself
+    "empty_file": "the file has 0 bytes",
+    "unsupported_format": "not a spreadsheet type (.xlsx, .xls, .ods, .csv)",
+    "not_a_spreadsheet": "the content is not what the name says (renamed PDF, HTML, Word...)",
+    "corrupt_file": "truncated or damaged; the parser could not read it",
+    "encrypted": "password-protected",
+    "macros": "contains VBA or Basic macros",
+    "too_large": "too big, or unpacks to too much (zip bomb)",
+    "xml_entities": "XML with DOCTYPE or ENTITY declarations",
+    "sheet_too_large": "a sheet reaching beyond the row or column limit",
+    "parser_crashed": "the parser process died on this file",
+    "parser_timeout": "the parser took longer than the time limit",
+    "encoding": "a CSV in none of the accepted encodings",
+    # the table
+    "no_header": "no row matches any form's column labels",
+    "unknown_form": "some labels match but no form matches well enough",
+    "missing_column": "a required column is not in the header",
+    "unknown_column": "a header cell that is no column of the form (warning)",
+    "no_data": "a header but no data rows",
+    # cells
+    "missing_value": "a required cell is empty",
+    "formula_no_value": "a formula saved without its value (never opened in Excel)",
+    "formula_text": "the text of a formula instead of a value",
+    "not_integer": "not a whole number",
+    "not_number": "not a number",
+    "not_date": "not a date (day first)",
+    "not_yes_no": "not yes or no",
+    "not_in_choices": "not one of the column's choices",
+    "bad_phone": "not a phone number",
+    "below_min": "below the column's minimum",
+    "above_max": "above the column's maximum",
+    "rule_failed": "a cross-field rule of the form does not hold",
+    "unknown_unit": "no such unit (a suggestion when one is close)",
+    "ambiguous_unit": "the name fits several units",
+    "unit_outside": "the unit is not inside the unit of its 'within' column",
+    "unknown_site": "the unit is no site of the plan",
+    "site_not_in_milestone": "the site does not send this milestone",
+    "unknown_model": "no such model in the plan",
+    "wrong_model": "not the model the plan assigns to the site",
+    "duplicate_row": "the same site twice in one file",
+    # against the ledger (warnings)
+    "late": "received after the due date (accepted, marked late)",
+    "not_registered": "no accepted registration from the site (no recognition without one)",
+    "unit_changed": "a unit other than the one the site registered",
+    "new_version": "replaces the site's earlier record for the milestone (kept in history)",
+    "duplicate_file": "the same bytes were received before (not counted again)",
+}
+
 
 def column_letter(column: int) -> str:
     """1 -> ``A``, 27 -> ``AA``, 16384 -> ``XFD``."""
@@ -58,8 +108,11 @@ class Issue:
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready form, with the cell name alongside row and column."""
         data = asdict(self)
-        data["cell"] = self.cell
-        return data
+        order = ("code", "severity", "message", "sheet", "cell", "row", "column")
+        return {key: self.cell if key == "cell" else data[key] for key in order} | {
+            "value": self.value,
+            "suggestion": self.suggestion,
+        }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Issue:
@@ -70,11 +123,13 @@ class Issue:
 
 def error(code: str, message: str, **where: Any) -> Issue:
     """An issue that rejects the file."""
+    assert code in CODES, code
     return Issue(code, "error", message, **where)
 
 
 def warning(code: str, message: str, **where: Any) -> Issue:
     """An issue reported to the sender without rejecting the file."""
+    assert code in CODES, code
     return Issue(code, "warning", message, **where)
 
 

@@ -339,6 +339,11 @@ class Validator:
                 self.table.sheet.value(row, column),
             )
 
+    def label(self, key: str) -> str:
+        """The label staff gave a column, as the sender sees it in the header."""
+        column = self.form.column(key)
+        return column.label if column else key
+
     def rules(self, row: int, values: dict[str, Value]) -> None:
         """The form's cross-field rules, where both sides were read."""
         for rule in self.form.rules:
@@ -356,12 +361,11 @@ class Validator:
             if not holds:
                 column = self.table.column_of(parsed.left)
                 message = rule.message or f"Không thỏa quy tắc {rule.check}"
+                sides = f"{self.label(parsed.left)} = {shown(left)}"
+                if isinstance(parsed.right, str):
+                    sides += f", {self.label(parsed.right)} = {shown(right)}"
                 self.add(
-                    Problem(
-                        "rule_failed",
-                        f"{message} ({parsed.left} = {shown(left)}, "
-                        f"{parsed.right} = {shown(right)}).",
-                    ),
+                    Problem("rule_failed", f"{message} ({sides})."),
                     row,
                     column,
                     left,
