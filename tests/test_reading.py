@@ -1,0 +1,78 @@
+"""Reading files: the parser process survives what kills it; CSV in every office encoding."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import pytest
+
+from flows.intake.issues import Issue
+from flows.intake.limits import Limits
+from flows.intake.reading import Parser, decode_text, read_csv, sniff_delimiter
+from flows.intake.sheet import Sheet
+from tests import intake_files as build
+
+
+def test_a_file_that_aborts_the_parser_is_an_issue_and_the_parser_restarts(
+    tmp_path: Path,
+) -> None:
+    corner = build.write_sparse_corner(tmp_path / "corner.xlsx")  # skipping preflight on purpose
+    clean = build.write_registration(tmp_path / "clean.xlsx")
+    with Parser() as parser:
+        crashed = parser.parse(corner)
+        assert isinstance(crashed, Issue) and crashed.code == "parser_crashed"
+        sheets = parser.parse(clean)
+    assert isinstance(sheets, list) and sheets[0].value(6, 1) == "Huyện Cẩm Giàng"
+
+
+def test_a_slow_parse_is_stopped(tmp_path: Path) -> None:
+    big = build.write_million_rows(tmp_path / "million.xlsx")
+    limits = dataclasses.replace(Limits(), parse_seconds=0.05)
+    with Parser(limits) as parser:
+        result = parser.parse(big)
+    assert isinstance(result, Issue) and result.code == "parser_timeout"
+
+
+def test_an_unreadable_workbook_is_corrupt(tmp_path: Path) -> None:
+    encrypted = build.write_encrypted(tmp_path / "locked.xlsx")
+    with Parser() as parser:
+        result = parser.parse(encrypted)
+    assert isinstance(result, Issue) and result.code == "corrupt_file"
+
+
+def test_workbook_positions_are_excel_positions(tmp_path: Path) -> None:
+    path = build.write_xlsx(tmp_path / "far.xlsx", [[None, None], [None, None, "x"]])
+    with Parser() as parser:
+        (sheet,) = parser.parse(path)  # type: ignore[misc]
+    assert (sheet.first_row, sheet.first_column, sheet.value(2, 3)) == (2, 3, "x")
+
+
+TEXT = "Huyện,Số hộ\r\nThị trấn Lai Cách,1.234\r\n"
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        TEXT.encode("utf-8"),
+        b"\xef\xbb\xbf" + TEXT.encode("utf-8"),
+        b"\xff\xfe" + TEXT.encode("utf-16-le"),
+        TEXT.encode("utf-16-le"),
+        build._cp1258(TEXT).encode("cp1258"),
+    ],
+    ids=["utf-8", "utf-8-bom", "utf-16-bom", "utf-16-no-bom", "windows-1258"],
+)
+def test_csv_encodings_all_give_nfc_text(data: bytes) -> None:
+    assert decode_text(data) == TEXT
+    (sheet,) = read_csv(data)  # type: ignore[misc]
+    assert isinstance(sheet, Sheet) and sheet.value(2, 1) == "Thị trấn Lai Cách"
+
+
+@pytest.mark.parametrize("delimiter", [",", ";", "\t"])
+def test_delimiter_is_sniffed(delimiter: str) -> None:
+    assert sniff_delimiter(f"a{delimiter}b{delimiter}c\n1{delimiter}2{delimiter}3\n") == delimiter
+
+
+def test_csv_row_limit() -> None:
+    too_long = read_csv(b"a\n" * 20, dataclasses.replace(Limits(), rows=10))
+    assert isinstance(too_long, Issue) and too_long.code == "sheet_too_large"
