@@ -12,10 +12,12 @@ import pytest
 from flows.intake.inbox import (
     WORK_FOLDER,
     candidates,
+    check_folders,
     claim,
+    claim_token,
+    claimed_files,
     display_name,
     is_ignored,
-    original_name,
     place,
     ready_files,
 )
@@ -38,7 +40,9 @@ def test_temporary_and_hidden_files_are_ignored(name: str) -> None:
     assert is_ignored(name)
 
 
-@pytest.mark.parametrize("name", ["Báo cáo .. Cẩm Giàng.xlsx", "..bao cao.xlsx", "dk (2).csv"])
+@pytest.mark.parametrize(
+    "name", ["Báo cáo .. Cẩm Giàng.xlsx", "..bao cao.xlsx", "dk (2).csv", "~BaoCao.xlsx", "a#.xlsx"]
+)
 def test_ordinary_names_are_not(name: str) -> None:
     assert not is_ignored(name)
 
@@ -85,9 +89,10 @@ def test_claim_and_place_never_overwrite(tmp_path: Path) -> None:
     work, accepted = tmp_path / WORK_FOLDER, tmp_path / "da-nhan"
     old(accepted / "dk.xlsx", b"earlier")
     claimed = claim(old(tmp_path / "dk.xlsx", b"new"), work, datetime.now(UTC))
-    assert claimed is not None and original_name(claimed) == "dk.xlsx"
+    assert claimed is not None and claimed.name == "dk.xlsx"
+    assert claim_token(claimed) == claimed.parent.name != WORK_FOLDER
     assert not (tmp_path / "dk.xlsx").exists()
-    target = place(claimed, accepted, original_name(claimed))
+    target = place(claimed, accepted, claimed.name)
     assert target.name == "dk (2).xlsx" and target.read_bytes() == b"new"
     assert (accepted / "dk.xlsx").read_bytes() == b"earlier"
     assert list(work.iterdir()) == []
@@ -111,3 +116,34 @@ def test_claiming_a_vanished_file_is_not_an_error(tmp_path: Path) -> None:
 def test_display_names_are_nfc_and_printable() -> None:
     assert display_name("Ba\u0301o ca\u0301o.xlsx") == "Báo cáo.xlsx"
     assert display_name(b"b\xe1o.xlsx".decode("utf-8", "surrogateescape")) == "b\ufffdo.xlsx"
+
+
+def test_a_name_as_long_as_the_file_system_allows_is_claimed_and_placed(tmp_path: Path) -> None:
+    name = "Báo cáo " + "ả" * ((255 - 15) // 3) + ".xlsx"
+    assert 250 <= len(name.encode()) <= 255
+    accepted = tmp_path / "da-nhan"
+    old(accepted / name, b"earlier")
+    claimed = claim(old(tmp_path / name), tmp_path / WORK_FOLDER, datetime.now(UTC))
+    assert claimed is not None and claimed.name == name
+    target = place(claimed, accepted, name)
+    assert target.name.endswith(" (2).xlsx") and len(target.name.encode()) <= 255
+
+
+def test_a_time_in_the_future_does_not_wait_forever(tmp_path: Path) -> None:
+    ahead = old(tmp_path / "ahead.xlsx", age=-7 * 3600)
+    assert ready_files(tmp_path, settle=0, min_age=5) == ([ahead], [])
+
+
+def test_leftover_claims_are_found_and_empty_claim_folders_removed(tmp_path: Path) -> None:
+    work = tmp_path / WORK_FOLDER
+    claimed = claim(old(tmp_path / "dk.xlsx"), work, datetime.now(UTC))
+    (work / "20170318T000000-deadbeef").mkdir()
+    assert claimed_files(work) == [claimed]
+    assert sorted(p.name for p in work.iterdir()) == [claimed.parent.name]  # type: ignore[union-attr]
+
+
+def test_an_outcome_folder_name_taken_by_a_file_is_reported(tmp_path: Path) -> None:
+    assert check_folders(tmp_path) is None
+    (tmp_path / "tra-lai").write_text("not a folder")
+    problem = check_folders(tmp_path)
+    assert problem is not None and "'tra-lai' không phải thư mục" in problem

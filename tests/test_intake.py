@@ -216,3 +216,97 @@ def test_ignored_and_hidden_files_stay_where_they_are(tmp_path: Path, hai_duong:
     lock = dropped(tmp_path, "~$dk.xlsx", lambda p: (p.write_bytes(b"lock"), p)[1])
     assert take(hai_duong, tmp_path) == []
     assert (tmp_path / "inbox" / "~$dk.xlsx").read_bytes() == lock
+
+
+def write_bad_deflate(path: Path) -> Path:
+    """A registration whose sheet's compressed data is damaged (a bad copy)."""
+    import io
+    import struct
+    import zipfile
+
+    data = bytearray(build._xlsx_bytes(build.registration_rows()))
+    info = zipfile.ZipFile(io.BytesIO(bytes(data))).getinfo("xl/worksheets/sheet1.xml")
+    name_length, extra_length = struct.unpack(
+        "<HH", data[info.header_offset + 26 : info.header_offset + 30]
+    )
+    data[info.header_offset + 30 + name_length + extra_length] = 0xFF
+    path.write_bytes(bytes(data))
+    return path
+
+
+def two_sheets(path: Path) -> Path:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    book.active.title = "Bản cũ"
+    for sheet in (book.active, book.create_sheet("Bản mới")):
+        for row in build.registration_rows():
+            sheet.append(row)
+    book.save(path)
+    return path
+
+
+MORE_BAD_INPUT = [
+    ("hỏng.xlsx", write_bad_deflate, "corrupt_file", None),
+    (
+        "ngoặc.csv",
+        lambda p: (
+            p.write_text(",".join(build.registration_rows()[4]) + '\n"Huyện Cẩm Giàng,x\n'),  # type: ignore[arg-type]
+            p,
+        )[1],
+        "corrupt_file",
+        None,
+    ),
+    ("hai trang.xlsx", two_sheets, "several_tables", None),
+    (
+        "nhiều lỗi.csv",
+        lambda p: build.write_csv(p, [build.registration_rows()[4], *[["x"] * 7] * 300]),
+        "too_many_errors",
+        None,
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "writer", "code", "cell"), MORE_BAD_INPUT, ids=[c[0] for c in MORE_BAD_INPUT]
+)
+def test_more_bad_input_found_in_review(
+    tmp_path: Path,
+    hai_duong: Plan,
+    name: str,
+    writer: Callable[[Path], Path],
+    code: str,
+    cell: str | None,
+) -> None:
+    data = dropped(tmp_path, name, writer)
+    dropped(tmp_path, "zz good.xlsx", build.write_registration)
+    bad, good = take(hai_duong, tmp_path)
+    assert bad.status == "rejected" and code in [i.code for i in bad.issues]
+    assert kept(tmp_path, bad, data)
+    assert good.status == "accepted"
+
+
+def test_a_name_that_is_not_utf8_is_kept_and_shown_readably(
+    tmp_path: Path, hai_duong: Plan
+) -> None:
+    raw = os.fsdecode(b"B\xe1o c\xe1o.xlsx")
+    data = dropped(tmp_path, raw, build.write_registration)
+    (outcome,) = take(hai_duong, tmp_path)
+    assert (outcome.status, outcome.file) == ("accepted", "B\ufffdo c\ufffdo.xlsx")
+    assert (tmp_path / "inbox" / "da-nhan" / raw).read_bytes() == data
+
+
+def test_a_rejected_file_sent_again_is_judged_again(tmp_path: Path, hai_duong: Plan) -> None:
+    data = dropped(tmp_path, "sai.xlsx", lambda p: build.write_registration(p, mo_hinh="ANTT"))
+    take(hai_duong, tmp_path)
+    dropped(tmp_path, "sai.xlsx", lambda p: (p.write_bytes(data), p)[1])
+    (again,) = take(hai_duong, tmp_path)
+    assert (again.status, again.issues[0].code) == ("rejected", "wrong_model")
+    assert again.destination == "tra-lai/sai (2).xlsx"
+
+
+def test_a_state_folder_inside_the_inbox_is_refused(tmp_path: Path, hai_duong: Plan) -> None:
+    from flows.intake.engine import IntakeError
+
+    with pytest.raises(IntakeError, match="nằm trong thư mục nhận"):
+        run_intake(hai_duong, tmp_path, tmp_path / "state", ON_TIME, QUICK)

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
+import sys
+import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -18,8 +20,9 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, Literal
 
+from flows.errors import MohinhError
 from flows.intake import inbox as drop
-from flows.intake.issues import Issue, has_errors, warning
+from flows.intake.issues import Issue, error, has_errors, warning
 from flows.intake.ledger import Earlier, Entry, Ledger, database_url
 from flows.intake.limits import DEFAULT_LIMITS, Limits
 from flows.intake.preflight import preflight_file
@@ -31,12 +34,20 @@ from flows.plan import Plan
 
 Status = Literal["accepted", "rejected", "duplicate", "waiting"]
 BATCH_FILES = 50
+ENGINE_ERROR = (
+    "Chương trình gặp lỗi khi đọc tệp này (lỗi của chương trình, không phải của tệp). Cán bộ "
+    "phụ trách đã được báo; xin chờ hướng dẫn hoặc gửi lại sau."
+)
 STATUS_WORDS = {
     "accepted": "đã nhận",
     "rejected": "bị trả lại",
     "duplicate": "trùng lặp",
     "waiting": "đang chờ",
 }
+
+
+class IntakeError(MohinhError):
+    """The inbox or state folder cannot be used as given."""
 
 
 @dataclass(frozen=True)
@@ -111,11 +122,12 @@ def run_intake(
     """Take in every ready file of ``inbox``; lateness is judged on ``as_of``."""
     inbox.mkdir(parents=True, exist_ok=True)
     work = inbox / drop.WORK_FOLDER
+    _check_places(inbox, state, options.database)
     with exclusive(state):
         ledger = Ledger(options.database or database_url(state), plan.campaign.id)
         try:
             outcomes = _finish_placed(ledger, inbox, work)
-            leftover = [(p, _now()) for p in sorted(work.glob("*"))] if work.exists() else []
+            leftover = [(p, _now()) for p in drop.claimed_files(work)]
             ready, waiting = drop.ready_files(inbox, options.settle, options.min_age)
             claimed = [c for c in (_claim(p, work) for p in ready) if c is not None]
             batch = Batch(plan, ledger, inbox, as_of)
@@ -132,6 +144,19 @@ def run_intake(
     return outcomes
 
 
+def _check_places(inbox: Path, state: Path, database: str | None) -> None:
+    """Refuse an inbox that would swallow the ledger or has our folder names taken."""
+    problem = drop.check_folders(inbox)
+    if problem:
+        raise IntakeError(problem)
+    inside = state.resolve().is_relative_to(inbox.resolve())
+    if inside and not database:
+        raise IntakeError(
+            f"Thư mục sổ theo dõi {state} nằm trong thư mục nhận {inbox}: chương trình sẽ nhận "
+            "nhầm chính sổ của mình. Xin chọn --state ở ngoài thư mục nhận."
+        )
+
+
 def _now() -> datetime:
     return datetime.now(UTC)
 
@@ -145,12 +170,12 @@ def _claim(path: Path, work: Path) -> tuple[Path, datetime] | None:
 def _finish_placed(ledger: Ledger, inbox: Path, work: Path) -> list[FileOutcome]:
     """Files whose outcome was committed before a crash but which were not yet moved."""
     outcomes = []
-    for path in sorted(work.glob("*")) if work.exists() else []:
-        row = ledger.file_by_claim(path.name)
+    for path in drop.claimed_files(work):
+        row = ledger.file_by_claim(drop.claim_token(path))
         if row is None or row.placed:
             continue
-        target = drop.place(path, inbox / (row.destination or ""), drop.original_name(path))
-        relative = str(target.relative_to(inbox))
+        target = drop.place(path, inbox / (row.destination or ""), path.name)
+        relative = drop.display_name(str(target.relative_to(inbox)))
         ledger.mark_placed([(row.id, relative)])
         outcomes.append(
             FileOutcome(
@@ -181,8 +206,8 @@ class Batch:
         placed = []
         for file_id, entry in zip(ids, entries, strict=True):
             folder = self.inbox / entry.destination
-            target = drop.place(entry.claim_path, folder, entry.name)
-            placed.append((file_id, str(target.relative_to(self.inbox))))
+            target = drop.place(entry.claim_path, folder, entry.claim_path.name)
+            placed.append((file_id, drop.display_name(str(target.relative_to(self.inbox)))))
         self.ledger.mark_placed(placed)
         return [
             FileOutcome(
@@ -199,15 +224,19 @@ class Batch:
 
     def judge(self, parser: Parser, claimed: Path, seen: datetime) -> Entry:
         """One file's outcome, ready to be committed; what it adds is known to the next."""
-        name = drop.original_name(claimed)
+        name = drop.display_name(claimed.name)
         data = claimed.read_bytes()
         sha256 = hashlib.sha256(data).hexdigest()
-        judgement = judge_file(
-            self.plan, self.seen, self.known, parser, claimed, sha256, self.as_of
-        )
+        try:
+            judgement = judge_file(
+                self.plan, self.seen, self.known, parser, claimed, sha256, self.as_of
+            )
+        except Exception:  # the engine's own fault: answer the file, keep going, tell the operator
+            traceback.print_exc(file=sys.stderr)
+            judgement = Judgement("rejected", [error("engine_error", ENGINE_ERROR)])
         submission = judgement.submission
         accepted = submission.records if submission and judgement.status == "accepted" else []
-        if judgement.status != "duplicate":
+        if judgement.status == "accepted":
             self.seen.setdefault(sha256, Earlier(name, judgement.status, self.as_of))
         for record in accepted:
             values = {
@@ -244,11 +273,10 @@ def judge_file(
     """Accepted, rejected or duplicate, with every issue found."""
     earlier = seen.get(sha256)
     if earlier is not None:
-        word = STATUS_WORDS.get(earlier.status, earlier.status)
         issue = warning(
             "duplicate_file",
-            f"Tệp giống hệt tệp '{drop.display_name(earlier.name)}' đã gửi ngày "
-            f"{earlier.day:%d/%m/%Y} (kết quả: {word}); không tính lại.",
+            f"Tệp giống hệt tệp '{earlier.name}' đã nhận ngày {earlier.day:%d/%m/%Y}; "
+            "không tính lại.",
         )
         return Judgement("duplicate", [issue])
     checked = preflight_file(path, parser.limits)

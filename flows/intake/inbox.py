@@ -1,14 +1,17 @@
 """The drop-folder protocol: which files are ready, claiming them, putting them back.
 
 The inbox is polled (change events do not reach across network shares). A file is taken only
-when it is complete: at least ``min_age`` seconds old and unchanged in size and modification
-time across two looks. It is claimed by an atomic rename into a hidden working folder, then,
+when it is complete: at least ``min_age`` seconds old (a time in the future counts as old: the
+sender's clock is not ours) and unchanged in size and modification time across two looks. It
+is claimed by an atomic rename into a folder of its own (named by a claim token, so any name
+that fits the inbox fits there) in a hidden working folder, then,
 once its outcome is committed to the ledger, moved byte for byte unchanged into a folder the
 sender can see. Nothing is ever overwritten: a name already taken gets " (2)", " (3)"...
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 import time
@@ -21,9 +24,9 @@ from pathlib import Path
 WORK_FOLDER = ".mohinh"
 OUTCOME_FOLDERS = {"accepted": "da-nhan", "rejected": "tra-lai", "duplicate": "trung-lap"}
 JUNK_NAMES = frozenset({"thumbs.db", "desktop.ini", ".ds_store"})
-TEMP_PREFIXES = ("~$", ".~lock.", "._", "~")
-TEMP_SUFFIXES = (".tmp", ".part", ".partial", ".crdownload", ".download", "#")
-CLAIM_SEPARATOR = "~"
+TEMP_PREFIXES = ("~$", ".~lock.", "._")
+TEMP_SUFFIXES = (".tmp", ".part", ".partial", ".crdownload", ".download")
+NAME_BYTES = 255
 
 
 @dataclass(frozen=True)
@@ -91,7 +94,8 @@ def ready_files(inbox: Path, settle: float, min_age: float) -> tuple[list[Path],
         before, after = first.get(path), second.get(path)
         if before is None or after is None:
             continue
-        if before == after and now_ns - after.mtime_ns >= min_age * 1e9:
+        age_ns = now_ns - after.mtime_ns
+        if before == after and (age_ns >= min_age * 1e9 or age_ns < 0):
             ready.append(path)
         else:
             waiting.append(path)
@@ -99,28 +103,59 @@ def ready_files(inbox: Path, settle: float, min_age: float) -> tuple[list[Path],
     return ready, waiting
 
 
+def check_folders(inbox: Path) -> str | None:
+    """Why intake cannot use ``inbox`` (an outcome folder name taken by a file), if so."""
+    for folder in (WORK_FOLDER, *OUTCOME_FOLDERS.values()):
+        path = inbox / folder
+        if (path.exists() or path.is_symlink()) and not (path.is_dir() and not path.is_symlink()):
+            return (
+                f"Trong thư mục nhận {inbox} có '{folder}' không phải thư mục; chương trình cần "
+                "tên này cho thư mục của mình. Xin đổi tên hoặc chuyển nó đi rồi chạy lại."
+            )
+    return None
+
+
 def claim(path: Path, work: Path, seen: datetime) -> Path | None:
-    """Move ``path`` into the working folder under a unique name; ``None`` if it is gone."""
-    work.mkdir(parents=True, exist_ok=True)
-    token = f"{seen:%Y%m%dT%H%M%S}-{secrets.token_hex(4)}"
-    target = work / f"{token}{CLAIM_SEPARATOR}{path.name}"
+    """Move ``path`` into a new folder of the working folder; ``None`` if it is gone."""
+    folder = work / f"{seen:%Y%m%dT%H%M%S}-{secrets.token_hex(4)}"
+    folder.mkdir(parents=True)
+    target = folder / path.name
     try:
         os.rename(path, target)
     except FileNotFoundError:
+        folder.rmdir()
         return None
     return target
 
 
-def original_name(claimed: Path) -> str:
-    """The name the sender gave a claimed file."""
-    return claimed.name.split(CLAIM_SEPARATOR, 1)[-1]
+def claimed_files(work: Path) -> list[Path]:
+    """Files claimed by an earlier run and not yet placed (empty claim folders removed)."""
+    found = []
+    for folder in sorted(work.iterdir()) if work.is_dir() else []:
+        inside = sorted(folder.iterdir()) if folder.is_dir() else []
+        if not inside and folder.is_dir():
+            folder.rmdir()
+        found += inside
+    return found
+
+
+def claim_token(claimed: Path) -> str:
+    """The token a claimed file is recorded under in the ledger."""
+    return claimed.parent.name
+
+
+def _fit(stem: str, suffix: str) -> str:
+    """``stem + suffix``, the stem shortened until the name fits the file system."""
+    while len(os.fsencode(stem + suffix)) > NAME_BYTES and stem:
+        stem = stem[:-1]
+    return stem + suffix
 
 
 def _free_names(folder: Path, name: str) -> Iterator[Path]:
     stem, suffix = os.path.splitext(name)
     yield folder / name
     for n in range(2, 100_000):
-        yield folder / f"{stem} ({n}){suffix}"
+        yield folder / _fit(stem, f" ({n}){suffix}")
 
 
 def place(claimed: Path, folder: Path, name: str) -> Path:
@@ -134,6 +169,7 @@ def place(claimed: Path, folder: Path, name: str) -> Path:
             break
         if os.path.samefile(target, claimed):
             claimed.unlink()
+            _remove_claim_folder(claimed)
             return target
     for target in _free_names(folder, name):
         try:
@@ -144,7 +180,14 @@ def place(claimed: Path, folder: Path, name: str) -> Path:
             if target.exists():
                 continue
             os.rename(claimed, target)
+            _remove_claim_folder(claimed)
             return target
         claimed.unlink()
+        _remove_claim_folder(claimed)
         return target
     raise FileExistsError(folder / name)  # pragma: no cover - 100,000 files of one name
+
+
+def _remove_claim_folder(claimed: Path) -> None:
+    with contextlib.suppress(OSError):
+        claimed.parent.rmdir()

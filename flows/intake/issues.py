@@ -26,6 +26,9 @@ CODES: dict[str, str] = {
     "parser_crashed": "the parser process died on this file",
     "parser_timeout": "the parser took longer than the time limit",
     "encoding": "a CSV in none of the accepted encodings",
+    "engine_error": "the engine failed on this file (a bug: the traceback is on stderr)",
+    "several_tables": "tables of the form on more than one sheet",
+    "too_many_errors": "checking stopped after many errors",
     # the table
     "no_header": "no row matches any form's column labels",
     "unknown_form": "some labels match but no form matches well enough",
@@ -58,7 +61,7 @@ CODES: dict[str, str] = {
     "not_registered": "no accepted registration from the site (no recognition without one)",
     "unit_changed": "a unit other than the one the site registered",
     "new_version": "replaces the site's earlier record for the milestone (kept in history)",
-    "duplicate_file": "the same bytes were received before (not counted again)",
+    "duplicate_file": "the same bytes were accepted before (not counted again)",
 }
 
 

@@ -200,10 +200,10 @@ class Ledger:
         return self._one(files.c.claim == claim)
 
     def hashes(self) -> dict[str, Earlier]:
-        """The first file (not itself a duplicate) seen with each content hash."""
+        """The first accepted file with each content hash (a rejected one is judged again)."""
         query = (
             select(files.c.sha256, files.c.name, files.c.status, files.c.as_of)
-            .where(files.c.campaign == self.campaign, files.c.status != "duplicate")
+            .where(files.c.campaign == self.campaign, files.c.status == "accepted")
             .order_by(files.c.id.desc())
         )
         with self.engine.connect() as connection:
@@ -244,7 +244,7 @@ class Ledger:
                         .where(
                             files.c.campaign == self.campaign,
                             files.c.sha256 == entry.sha256,
-                            files.c.status != "duplicate",
+                            files.c.status == "accepted",
                         )
                         .order_by(files.c.id)
                         .limit(1)
@@ -252,7 +252,7 @@ class Ledger:
                 inserted = connection.execute(
                     files.insert().values(
                         campaign=self.campaign,
-                        claim=entry.claim_path.name,
+                        claim=entry.claim_path.parent.name,
                         name=entry.name,
                         sha256=entry.sha256,
                         size=entry.size,

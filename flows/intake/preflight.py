@@ -30,11 +30,12 @@ _ROOT_ELEMENT = re.compile(rb"<[A-Za-z]")
 _NS_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _NS_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 _NS_PKG_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
-_ROW = re.compile(rb'<row\b[^>]*?\br="(\d+)"')
-_CELL = re.compile(rb"<c\b([^>]*?)(?:/>|>(.*?)</c>)", re.DOTALL)
+_NS = rb"(?:[A-Za-z_][\w.-]*:)?"  # some writers prefix every element: <x:c>, <x:f>
+_ROW = re.compile(rb"<" + _NS + rb'row\b[^>]*?\br="(\d+)"')
+_CELL = re.compile(rb"<" + _NS + rb"c\b([^>]*?)(?:/>|>(.*?)</" + _NS + rb"c>)", re.DOTALL)
 _REF = re.compile(rb'\br="([A-Z]{1,3})(\d+)"')
-_FORMULA = re.compile(rb"<f\b[^>]*?(?:/>|>(.*?)</f>)", re.DOTALL)
-_VALUE = re.compile(rb"<v>[^<]")
+_FORMULA = re.compile(rb"<" + _NS + rb"f\b[^>]*?(?:/>|>(.*?)</" + _NS + rb"f>)", re.DOTALL)
+_VALUE = re.compile(rb"<" + _NS + rb"v>[^<]")
 _MAX_COLUMN = 16384
 
 FormulaCells = dict[tuple[str, int, int], str]
@@ -94,16 +95,16 @@ def _unsupported(suffix: str) -> str:
 
 
 def _renamed(suffix: str, head: bytes) -> str:
-    lowered = head[:2048].lstrip().lower()
+    lowered = head[:2048].removeprefix(b"\xef\xbb\xbf").lstrip().lower()
     if lowered.startswith((b"<!doctype html", b"<html", b"<table")):
-        what = "một trang web (HTML) được đặt tên"
+        what = "Tệp là một trang web (HTML)"
     elif head.startswith(b"%PDF"):
-        what = "một tệp PDF được đặt tên"
+        what = "Tệp là một tệp PDF"
     else:
-        what = "không phải bảng tính dù có đuôi"
+        what = "Nội dung tệp không phải bảng tính"
     return (
-        f"Tệp là {what} {suffix}, không phải bảng tính thật. Xin mở bằng Excel rồi chọn "
-        "Lưu thành (Save As) dạng .xlsx và gửi lại."
+        f"{what} nhưng có đuôi {suffix}. Xin mở bằng Excel rồi chọn Lưu thành (Save As) dạng "
+        ".xlsx và gửi lại."
     )
 
 
@@ -111,12 +112,18 @@ def _renamed(suffix: str, head: bytes) -> str:
 
 
 def _check_zip(stream: IO[bytes], suffix: str, limits: Limits) -> Preflight:
-    stream.seek(0)
+    """Any failure to read the container (bad CRC, bad deflate data, an unsupported zip
+    feature, an encrypted member...) means a damaged file, whatever the library raises."""
     try:
-        archive = zipfile.ZipFile(stream)
-        infos = archive.infolist()
-    except (zipfile.BadZipFile, OSError, ValueError):
+        return _check_zip_parts(stream, suffix, limits)
+    except Exception:  # stdlib code reading untrusted bytes: every failure is the file's
         return _refuse("corrupt_file", CORRUPT)
+
+
+def _check_zip_parts(stream: IO[bytes], suffix: str, limits: Limits) -> Preflight:
+    stream.seek(0)
+    archive = zipfile.ZipFile(stream)
+    infos = archive.infolist()
     with archive:
         names = {info.filename for info in infos}
         if "xl/workbook.xml" in names:
@@ -125,22 +132,12 @@ def _check_zip(stream: IO[bytes], suffix: str, limits: Limits) -> Preflight:
             kind = "ods"
         else:
             return _refuse("not_a_spreadsheet", _other_zip(names, suffix))
-        problem = _zip_bomb(infos, limits) or _macros(names)
+        problem = _zip_bomb(infos, limits) or _macros(names) or _entities(archive, infos)
         if problem:
             return Preflight(None, [problem])
-        try:
-            problem = _entities(archive, infos)
-            if problem:
-                return Preflight(None, [problem])
-            if kind == "ods":
-                return Preflight(kind)
-            return _scan_xlsx(archive, limits)
-        except (zipfile.BadZipFile, OSError, EOFError, ElementTree.ParseError, KeyError):
-            return _refuse(
-                "corrupt_file",
-                "Tệp bị hỏng hoặc chép chưa hết: một phần bên trong không đọc được. "
-                "Xin mở lại trên máy, lưu, rồi gửi lại.",
-            )
+        if kind == "ods":
+            return Preflight(kind)
+        return _scan_xlsx(archive, limits)
 
 
 def _other_zip(names: set[str], suffix: str) -> str:
@@ -308,7 +305,7 @@ def _check_ole(stream: IO[bytes], suffix: str) -> Preflight:
     try:
         ole = olefile.OleFileIO(stream)
         streams = {"/".join(entry) for entry in ole.listdir(streams=True, storages=True)}
-    except (OSError, ValueError, IndexError, olefile.olefile.OleFileError):
+    except Exception:  # olefile on untrusted bytes: every failure is the file's
         return _refuse(
             "corrupt_file", "Tệp Excel (.xls) bị hỏng hoặc chép chưa hết nên không mở được."
         )

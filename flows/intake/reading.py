@@ -169,10 +169,18 @@ def read_csv(data: bytes, limits: Limits = DEFAULT_LIMITS) -> Read:
         )
     rows: list[list[CellValue]] = []
     try:
-        for line in csv.reader(io.StringIO(text, newline=""), delimiter=sniff_delimiter(text)):
+        lines = csv.reader(
+            io.StringIO(text, newline=""), delimiter=sniff_delimiter(text), strict=True
+        )
+        for line in lines:
             if len(rows) >= limits.rows or len(line) > limits.columns:
                 return too_large("", len(rows) + 1, len(line), limits)
             rows.append([cell if cell.strip() else None for cell in line])
     except csv.Error:
-        return error("corrupt_file", "Tệp CSV sai cấu trúc (dấu ngoặc kép không đóng).")
+        return error(
+            "corrupt_file",
+            f'Tệp CSV sai cấu trúc từ dòng {len(rows) + 1}: có dấu ngoặc kép (") không đóng. '
+            "Xin mở bằng Excel, lưu lại rồi gửi lại.",
+            row=len(rows) + 1,
+        )
     return [Sheet("", rows)]

@@ -158,13 +158,33 @@ def find_table(sheets: list[Sheet], forms: list[Form], header_rows: int = 40) ->
     """The best-matching form's table across ``sheets``, or why there is none."""
     best: _Match | None = None
     best_sheet: Sheet | None = None
+    per_sheet: list[tuple[Sheet, _Match]] = []
     for sheet in sheets:
-        for match in _candidates(sheet, forms, header_rows):
-            if best is None or match.score > best.score:
-                best, best_sheet = match, sheet
+        here = max(_candidates(sheet, forms, header_rows), key=lambda m: m.score, default=None)
+        if here is None:
+            continue
+        per_sheet.append((sheet, here))
+        if best is None or here.score > best.score:
+            best, best_sheet = here, sheet
     if best is None or best_sheet is None or not best.acceptable():
         return _no_table(sheets, best, header_rows)
-    return _table(best_sheet, best)
+    table = _table(best_sheet, best)
+    others = [
+        s.name
+        for s, m in per_sheet
+        if s is not best_sheet and m.form is best.form and m.acceptable() and any(_data_rows(s, m))
+    ]
+    if others:
+        names = ", ".join(f"'{n}'" for n in [best_sheet.name, *others])
+        table.issues.append(
+            error(
+                "several_tables",
+                f"Tệp có bảng '{best.form.title}' ở nhiều trang ({names}): không rõ trang nào là "
+                "bản gửi. Xin để lại một trang rồi gửi lại.",
+                sheet=others[0] or None,
+            )
+        )
+    return table
 
 
 def _no_table(sheets: list[Sheet], best: _Match | None, header_rows: int) -> Issue:

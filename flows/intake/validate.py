@@ -35,6 +35,7 @@ from flows.plan.schema import Column, Form, Milestone, Model, Plan, Site
 from flows.plan.units import Placed, in_sentence
 
 Value = str | int | float | bool | date
+MAX_ERRORS = 200
 OPERATORS: dict[str, Callable[[Any, Any], bool]] = {
     "<": operator.lt,
     "<=": operator.le,
@@ -115,20 +116,19 @@ class Validator:
         self.formulas = formulas
         self.sheet = table.sheet.name or None
         self.issues: list[Issue] = []
+        self.errors = 0
         self.sites: list[str] = []
 
     def add(
         self,
-        problem: Problem | Issue,
+        problem: Problem,
         row: int | None = None,
         column: int | None = None,
         value: CellValue = None,
         severity: str = "error",
     ) -> None:
         """Place ``problem`` at a cell of this table."""
-        if isinstance(problem, Issue):
-            self.issues.append(problem)
-            return
+        self.errors += severity == "error"
         make = error if severity == "error" else warning
         self.issues.append(
             make(
@@ -146,7 +146,7 @@ class Validator:
 
     def row(self, row: int) -> Record | None:
         """The record of ``row``, or ``None`` when it has errors."""
-        before = len([i for i in self.issues if i.is_error])
+        before = self.errors
         values: dict[str, Value] = {}
         placed: dict[str, Placed] = {}
         site: Site | None = None
@@ -176,7 +176,7 @@ class Validator:
         if site is not None:
             self.assigned_model(row, site, values)
         self.rules(row, values)
-        if site is None or len([i for i in self.issues if i.is_error]) > before:
+        if site is None or self.errors > before:
             return None
         return Record(site.id, self.milestone.id if self.milestone else "", row, values)
 
@@ -444,6 +444,17 @@ def validate_table(
     submission = Submission(table.form, milestone)
     first_row: dict[str, int] = {}
     for row in table.rows:
+        if checker.errors >= MAX_ERRORS:
+            checker.issues.append(
+                error(
+                    "too_many_errors",
+                    f"Đã có {checker.errors} lỗi nên dừng kiểm tra từ dòng {row}. Xin xem lại "
+                    "cách ghi (có đúng mẫu không) rồi gửi lại.",
+                    sheet=checker.sheet,
+                    row=row,
+                )
+            )
+            break
         record = checker.row(row)
         if record is None:
             continue

@@ -9,6 +9,7 @@ expected, with a suggestion where one is safe to make.
 from __future__ import annotations
 
 import contextlib
+import math
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -17,6 +18,7 @@ from flows.intake.sheet import CellValue
 from flows.names import fold_accents, name_key, nfc
 
 EXCEL_EPOCH = date(1899, 12, 30)
+LARGEST = 1e15  # beyond any count or sum of money a form holds; floats stay exact below it
 LAST_SERIAL = 2958465  # 31/12/9999
 YES = frozenset(
     {"có", "co", "x", "1", "yes", "y", "đã", "da", "rồi", "roi", "đạt", "dat", "✓", "✔"}
@@ -74,7 +76,7 @@ def parse_number(value: CellValue) -> float | Problem:
     if isinstance(value, bool) or not isinstance(value, int | float | str):
         return Problem("not_number", f"'{shown(value)}' không phải là số.")
     if not isinstance(value, str):
-        return float(value)
+        return _sized(float(value), value)
     text = _compact(value)
     if "," in text and "." in text:
         decimal = "," if text.rfind(",") > text.rfind(".") else "."
@@ -87,8 +89,14 @@ def parse_number(value: CellValue) -> float | Problem:
     elif text.count(",") == 1:
         text = text.replace(",", ".")
     if _PLAIN.match(text):
-        return float(text)
+        return _sized(float(text), value)
     return Problem("not_number", f"'{shown(value)}' không phải là số.")
+
+
+def _sized(number: float, value: CellValue) -> float | Problem:
+    if math.isfinite(number) and abs(number) < LARGEST:
+        return number
+    return Problem("not_number", f"'{shown(value)}' không phải một số dùng được (quá lớn).")
 
 
 def parse_integer(value: CellValue) -> int | Problem:

@@ -44,7 +44,11 @@ def parse_workbook(path: str, limits: Limits) -> tuple[Any, ...]:
     """Every visible worksheet of ``path`` as a :class:`Sheet`, or why not."""
     from python_calamine import CalamineWorkbook, SheetTypeEnum, SheetVisibleEnum
 
-    workbook = CalamineWorkbook.from_path(path)
+    if path.isprintable() and path.encode("utf-8", "replace").decode("utf-8") == path:
+        workbook = CalamineWorkbook.from_path(path)
+    else:  # a name that is not UTF-8 (surrogate escapes) goes through a file object
+        with open(path, "rb") as stream:
+            workbook = CalamineWorkbook.from_filelike(stream)
     sheets = []
     for index, meta in enumerate(workbook.sheets_metadata):
         if meta.typ != SheetTypeEnum.WorkSheet or meta.visible != SheetVisibleEnum.Visible:
