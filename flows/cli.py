@@ -134,6 +134,11 @@ def today_in(plan: Plan) -> date:
 SEVERITY_WORDS = {"error": "lỗi", "warning": "lưu ý"}
 
 
+def printable(text: str) -> str:
+    """Text from a sender's file made safe for a terminal (no control characters)."""
+    return "".join(c if c.isprintable() else "\ufffd" for c in text)
+
+
 @app.command("intake")
 def intake(
     plan_path: Annotated[Path, typer.Option("--plan", help="Tệp kế hoạch YAML.")] = DEFAULT_PLAN,
@@ -187,7 +192,7 @@ def print_outcomes(plan: Plan, outcomes: list[FileOutcome], day: date) -> None:
     for outcome in outcomes:
         errors = sum(1 for i in outcome.issues if i.is_error)
         table.add_row(
-            escape(outcome.file),
+            escape(printable(outcome.file)),
             STATUS_WORDS[outcome.status],
             ", ".join(outcome.sites),
             outcome.milestone or "",
@@ -198,7 +203,9 @@ def print_outcomes(plan: Plan, outcomes: list[FileOutcome], day: date) -> None:
     for outcome in outcomes:
         if not outcome.issues:
             continue
-        out.print(f"\n[bold]{escape(outcome.file)}[/bold] ({STATUS_WORDS[outcome.status]})")
+        out.print(
+            f"\n[bold]{escape(printable(outcome.file))}[/bold] ({STATUS_WORDS[outcome.status]})"
+        )
         for issue in outcome.issues:
             place = issue.cell or (f"dòng {issue.row}" if issue.row else None)
             where = " ".join(p for p in (issue.sheet and f"[{issue.sheet}]", place) if p)
@@ -208,7 +215,7 @@ def print_outcomes(plan: Plan, outcomes: list[FileOutcome], day: date) -> None:
                 else ""
             )
             line = f"  {SEVERITY_WORDS[issue.severity]}: {where + ' ' if where else ''}"
-            out.print(f"{line}{issue.message}{hint}", markup=False)
+            out.print(printable(f"{line}{issue.message}{hint}"), markup=False)
     counts = {s: sum(1 for o in outcomes if o.status == s) for s in STATUS_WORDS}
     out.print(
         "\nTổng: " + ", ".join(f"{n} {STATUS_WORDS[s]}" for s, n in counts.items() if n) + ".",
