@@ -310,3 +310,18 @@ def test_a_state_folder_inside_the_inbox_is_refused(tmp_path: Path, hai_duong: P
 
     with pytest.raises(IntakeError, match="nằm trong thư mục nhận"):
         run_intake(hai_duong, tmp_path, tmp_path / "state", ON_TIME, QUICK)
+
+
+def test_a_move_done_but_not_recorded_is_recorded_on_the_next_run(
+    tmp_path: Path, hai_duong: Plan
+) -> None:
+    import sqlite3
+
+    dropped(tmp_path, "dk.xlsx", build.write_registration)
+    take(hai_duong, tmp_path)
+    with sqlite3.connect(tmp_path / "state" / "mohinh.sqlite") as db:  # killed before marking
+        db.execute("update files set placed = 0, destination = 'da-nhan'")
+    assert take(hai_duong, tmp_path) == []
+    with sqlite3.connect(tmp_path / "state" / "mohinh.sqlite") as db:
+        rows = db.execute("select destination, placed from files").fetchall()
+    assert rows == [("da-nhan/dk.xlsx", 1)]

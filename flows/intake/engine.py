@@ -168,7 +168,13 @@ def _claim(path: Path, work: Path) -> tuple[Path, datetime] | None:
 
 
 def _finish_placed(ledger: Ledger, inbox: Path, work: Path) -> list[FileOutcome]:
-    """Files whose outcome was committed before a crash but which were not yet moved."""
+    """Files whose outcome was committed before a crash but which were not yet moved (or
+    moved, but the move not recorded)."""
+    claimed = {drop.claim_token(p) for p in drop.claimed_files(work)}
+    for lost in ledger.unplaced():
+        if lost.claim not in claimed:
+            moved = drop.find_moved(inbox / (lost.destination or ""), lost.name, lost.sha256)
+            ledger.mark_placed([(lost.id, drop.display_name(str(moved.relative_to(inbox))))])
     outcomes = []
     for path in drop.claimed_files(work):
         row = ledger.file_by_claim(drop.claim_token(path))

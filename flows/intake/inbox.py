@@ -12,6 +12,7 @@ sender can see. Nothing is ever overwritten: a name already taken gets " (2)", "
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import secrets
 import time
@@ -186,6 +187,17 @@ def place(claimed: Path, folder: Path, name: str) -> Path:
         _remove_claim_folder(claimed)
         return target
     raise FileExistsError(folder / name)  # pragma: no cover - 100,000 files of one name
+
+
+def find_moved(folder: Path, name: str, sha256: str) -> Path:
+    """Where a file moved into ``folder`` under ``name`` or a variant went, found by its
+    content; the folder itself when it is no longer there."""
+    stem = os.path.splitext(name)[0][:20]
+    for path in sorted(folder.iterdir()) if folder.is_dir() else []:
+        same_name = path.is_file() and display_name(path.name).startswith(stem)
+        if same_name and hashlib.sha256(path.read_bytes()).hexdigest() == sha256:
+            return path
+    return folder
 
 
 def _remove_claim_folder(claimed: Path) -> None:

@@ -212,25 +212,18 @@ class Ledger:
                 for sha, name, status, day in connection.execute(query)
             }
 
+    def unplaced(self) -> list[FileRow]:
+        """Files whose outcome is committed but whose move was not recorded."""
+        return self._rows(files.c.placed.is_(False))
+
     def _one(self, *where: Any) -> FileRow | None:
+        found = self._rows(*where)
+        return found[0] if found else None
+
+    def _rows(self, *where: Any) -> list[FileRow]:
         query = select(files).where(files.c.campaign == self.campaign, *where).order_by(files.c.id)
         with self.engine.connect() as connection:
-            row = connection.execute(query).mappings().first()
-        if row is None:
-            return None
-        return FileRow(
-            row["id"],
-            row["claim"],
-            row["name"],
-            row["sha256"],
-            row["status"],
-            _utc(row["seen_at"]),
-            list(row["sites"]),
-            row["milestone"],
-            [Issue.from_dict(i) for i in row["issues"]],
-            row["destination"],
-            bool(row["placed"]),
-        )
+            return [_file_row(row) for row in connection.execute(query).mappings()]
 
     def record_files(self, entries: list[Entry]) -> list[int]:
         """Commit the outcomes of files and their records in one transaction; their ids."""
@@ -329,3 +322,19 @@ class Ledger:
         counts = {status: int(n) for status, n in rows}
         counts["current_records"] = int(current or 0)
         return counts
+
+
+def _file_row(row: Any) -> FileRow:
+    return FileRow(
+        row["id"],
+        row["claim"],
+        row["name"],
+        row["sha256"],
+        row["status"],
+        _utc(row["seen_at"]),
+        list(row["sites"]),
+        row["milestone"],
+        [Issue.from_dict(i) for i in row["issues"]],
+        row["destination"],
+        bool(row["placed"]),
+    )
