@@ -23,7 +23,7 @@ from typing import Any, Literal
 from flows.errors import MohinhError
 from flows.intake import inbox as drop
 from flows.intake.issues import Issue, error, has_errors, warning
-from flows.intake.ledger import Earlier, Entry, Ledger, database_url
+from flows.intake.ledger import Earlier, Entry, FileRow, Ledger, database_url
 from flows.intake.limits import DEFAULT_LIMITS, Limits
 from flows.intake.preflight import preflight_file
 from flows.intake.reading import Parser, read_file
@@ -170,31 +170,31 @@ def _claim(path: Path, work: Path) -> tuple[Path, datetime] | None:
 def _finish_placed(ledger: Ledger, inbox: Path, work: Path) -> list[FileOutcome]:
     """Files whose outcome was committed before a crash but which were not yet moved (or
     moved, but the move not recorded)."""
-    claimed = {drop.claim_token(p) for p in drop.claimed_files(work)}
-    for lost in ledger.unplaced():
-        if lost.claim not in claimed:
-            moved = drop.find_moved(inbox / (lost.destination or ""), lost.name, lost.sha256)
-            ledger.mark_placed([(lost.id, drop.display_name(str(moved.relative_to(inbox))))])
+    unplaced = {row.claim: row for row in ledger.unplaced()}
+    claimed = drop.claimed_files(work)
+    for token in unplaced.keys() - {drop.claim_token(p) for p in claimed}:
+        lost = unplaced[token]
+        moved = drop.find_moved(inbox / (lost.destination or ""), lost.name, lost.sha256)
+        ledger.mark_placed([(lost.id, drop.display_name(str(moved.relative_to(inbox))))])
     outcomes = []
-    for path in drop.claimed_files(work):
-        row = ledger.file_by_claim(drop.claim_token(path))
-        if row is None or row.placed:
+    for path in claimed:
+        row = unplaced.get(drop.claim_token(path))
+        if row is None:  # claimed but never judged: the caller judges it now
             continue
         target = drop.place(path, inbox / (row.destination or ""), path.name)
         relative = drop.display_name(str(target.relative_to(inbox)))
         ledger.mark_placed([(row.id, relative)])
-        outcomes.append(
-            FileOutcome(
-                drop.display_name(row.name),
-                row.status,  # type: ignore[arg-type]
-                row.sha256,
-                row.sites,
-                row.milestone,
-                row.issues,
-                drop.display_name(relative),
-            )
-        )
+        outcomes.append(_answered(row, relative))
     return outcomes
+
+
+def _answered(judged: Entry | FileRow, destination: str) -> FileOutcome:
+    """The outcome of a file judged now (an entry) or before a crash (a ledger row)."""
+    status: Status = judged.status  # type: ignore[assignment]
+    sites, issues = judged.sites, judged.issues
+    return FileOutcome(
+        judged.name, status, judged.sha256, sites, judged.milestone, issues, destination
+    )
 
 
 class Batch:
@@ -215,18 +215,7 @@ class Batch:
             target = drop.place(entry.claim_path, folder, entry.claim_path.name)
             placed.append((file_id, drop.display_name(str(target.relative_to(self.inbox)))))
         self.ledger.mark_placed(placed)
-        return [
-            FileOutcome(
-                drop.display_name(e.name),
-                e.status,  # type: ignore[arg-type]
-                e.sha256,
-                e.sites,
-                e.milestone,
-                e.issues,
-                drop.display_name(relative),
-            )
-            for e, (_, relative) in zip(entries, placed, strict=True)
-        ]
+        return [_answered(e, relative) for e, (_, relative) in zip(entries, placed, strict=True)]
 
     def judge(self, parser: Parser, claimed: Path, seen: datetime) -> Entry:
         """One file's outcome, ready to be committed; what it adds is known to the next."""
@@ -245,10 +234,9 @@ class Batch:
         if judgement.status == "accepted":
             self.seen.setdefault(sha256, Earlier(name, judgement.status, self.as_of))
         for record in accepted:
-            values = {
-                k: v.isoformat() if isinstance(v, date) else v for k, v in record.values.items()
-            }
-            self.known.records[(record.site, record.milestone)] = Prior(values, self.as_of, name)
+            self.known.records[(record.site, record.milestone)] = Prior(
+                record.stored_values(), self.as_of, name
+            )
         return Entry(
             claim_path=claimed,
             name=name,

@@ -6,7 +6,7 @@ and where, as the sender sees it in Excel: sheet, cell ("C7"), row and column nu
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
 Severity = Literal["error", "warning"]
@@ -103,10 +103,6 @@ class Issue:
     def is_error(self) -> bool:
         """Errors reject the file; warnings are reported with an accepted file."""
         return self.severity == "error"
-
-    def at(self, **where: Any) -> Issue:
-        """The same issue placed elsewhere (``issue.at(sheet="Sheet1")``)."""
-        return replace(self, **where)
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready form, with the cell name alongside row and column."""

@@ -149,12 +149,6 @@ def _utc(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-def _json(value: Any) -> Any:
-    if isinstance(value, date):
-        return value.isoformat()
-    return value
-
-
 class Ledger:
     """Reads and writes one campaign's files and records."""
 
@@ -195,10 +189,6 @@ class Ledger:
                 )
         return known
 
-    def file_by_claim(self, claim: str) -> FileRow | None:
-        """The file recorded under ``claim``, if its outcome was committed."""
-        return self._one(files.c.claim == claim)
-
     def hashes(self) -> dict[str, Earlier]:
         """The first accepted file with each content hash (a rejected one is judged again)."""
         query = (
@@ -215,10 +205,6 @@ class Ledger:
     def unplaced(self) -> list[FileRow]:
         """Files whose outcome is committed but whose move was not recorded."""
         return self._rows(files.c.placed.is_(False))
-
-    def _one(self, *where: Any) -> FileRow | None:
-        found = self._rows(*where)
-        return found[0] if found else None
 
     def _rows(self, *where: Any) -> list[FileRow]:
         query = select(files).where(files.c.campaign == self.campaign, *where).order_by(files.c.id)
@@ -286,7 +272,7 @@ class Ledger:
                 milestone=record.milestone,
                 version=(version or 0) + 1,
                 row=record.row,
-                values={k: _json(v) for k, v in record.values.items()},
+                values=record.stored_values(),
                 received_at=entry.seen_at,
                 as_of=entry.as_of,
                 late_days=entry.late_days,

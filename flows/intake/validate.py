@@ -71,6 +71,10 @@ class Record:
     row: int
     values: dict[str, Value]
 
+    def stored_values(self) -> dict[str, Any]:
+        """The values as the ledger stores them (dates as ``YYYY-MM-DD``)."""
+        return {k: v.isoformat() if isinstance(v, date) else v for k, v in self.values.items()}
+
 
 @dataclass
 class Submission:
@@ -95,12 +99,6 @@ def milestone_for(plan: Plan, form: Form, titles: str, as_of: date) -> Milestone
         return named[0]
     upcoming = sorted((m for m in using if m.due >= as_of), key=lambda m: m.due)
     return upcoming[0] if upcoming else max(using, key=lambda m: m.due)
-
-
-def child_key(plan: Plan, form: Form) -> str | None:
-    """The column naming the unit a site chose (a ``unit`` column ``within`` the site's)."""
-    site_key = form.site_key
-    return next((c.key for c in form.columns if c.type == "unit" and c.within == site_key), None)
 
 
 class Validator:
@@ -512,7 +510,7 @@ def history_warnings(
             )
         else:
             chosen = _chosen_unit(plan, registration, registered.values)
-            key = child_key(plan, checker.form)
+            key = checker.form.child_key
             now = record.values.get(key) if key else None
             if chosen and now and name_key(str(now)) != name_key(chosen):
                 checker.add(
@@ -541,6 +539,6 @@ def history_warnings(
 
 def _chosen_unit(plan: Plan, registration: Milestone, values: dict[str, Any]) -> str | None:
     form = plan.form_by_id(registration.form)
-    key = child_key(plan, form) if form else None
+    key = form.child_key if form else None
     chosen = values.get(key) if key else None
     return str(chosen) if chosen else None

@@ -44,7 +44,7 @@ def parse_workbook(path: str, limits: Limits) -> tuple[Any, ...]:
     """Every visible worksheet of ``path`` as a :class:`Sheet`, or why not."""
     from python_calamine import CalamineWorkbook, SheetTypeEnum, SheetVisibleEnum
 
-    if path.isprintable() and path.encode("utf-8", "replace").decode("utf-8") == path:
+    if path.isprintable() and not any("\udc80" <= c <= "\udcff" for c in path):
         workbook = CalamineWorkbook.from_path(path)
     else:  # a name that is not UTF-8 (surrogate escapes) goes through a file object
         with open(path, "rb") as stream:

@@ -276,6 +276,14 @@ class Form(Strict):
         top = [c for c in units if c.within is None] or units
         return top[0].key if top else None
 
+    @property
+    def child_key(self) -> str | None:
+        """The column naming the unit a site chose: a ``unit`` column within the site's."""
+        site_key = self.site_key
+        return next(
+            (c.key for c in self.columns if c.type == "unit" and c.within == site_key), None
+        )
+
 
 # --- schedules and recognition ------------------------------------------------------------
 
