@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
 from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -17,11 +18,13 @@ from flows.errors import MohinhError, PlanError
 from flows.plan import Plan, load_plan
 
 if TYPE_CHECKING:
+    from flows.documents.service import DocumentOptions, DocumentRun
     from flows.intake.engine import FileOutcome
 
 DEFAULT_PLAN = Path("config/plan.yaml")
 DEFAULT_INBOX = Path("inbox")
 DEFAULT_STATE = Path("state")
+DEFAULT_OUTBOX = Path("outbox")
 EXIT_INVALID = 2
 
 app = typer.Typer(
@@ -34,6 +37,22 @@ plan_app = typer.Typer(help="Kiểm tra và xem kế hoạch (tệp YAML).", no_
 app.add_typer(plan_app, name="plan")
 
 PlanPath = Annotated[Path, typer.Argument(help="Tệp kế hoạch YAML.", show_default=True)]
+PlanOption = Annotated[Path, typer.Option("--plan", help="Tệp kế hoạch YAML.")]
+StateOption = Annotated[Path, typer.Option("--state", help="Thư mục lưu sổ theo dõi.")]
+OutboxOption = Annotated[Path, typer.Option("--outbox", help="Thư mục ghi văn bản.")]
+DatabaseOption = Annotated[
+    str | None,
+    typer.Option(help="Địa chỉ SQLAlchemy của cơ sở dữ liệu (mặc định: SQLite trong --state)."),
+]
+AsOfOption = Annotated[
+    str | None, typer.Option("--as-of", help="Ngày xét, 2017-09-05 (mặc định: hôm nay).")
+]
+TemplatesOption = Annotated[
+    Path | None, typer.Option("--templates", help="Thư mục mẫu văn bản (mặc định: templates/).")
+]
+PdfOption = Annotated[
+    bool, typer.Option("--pdf/--no-pdf", help="Làm thêm bản PDF (cần LibreOffice).")
+]
 
 
 def _console(stderr: bool = False) -> Console:
@@ -149,10 +168,16 @@ def intake(
         typer.Option("--as-of", help="Ngày nhận dùng để xét nộp muộn (mặc định: hôm nay)."),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="In kết quả dạng JSON.")] = False,
-    database: Annotated[
-        str | None,
-        typer.Option(help="Địa chỉ SQLAlchemy của cơ sở dữ liệu (mặc định: SQLite trong --state)."),
-    ] = None,
+    database: DatabaseOption = None,
+    outbox: Annotated[
+        Path | None,
+        typer.Option(help="Thư mục ghi phiếu phản hồi cho các tệp có lỗi hoặc lưu ý."),
+    ] = DEFAULT_OUTBOX,
+    feedback: Annotated[
+        bool, typer.Option("--feedback/--no-feedback", help="Ghi phiếu phản hồi cho tệp có lỗi.")
+    ] = True,
+    templates: TemplatesOption = None,
+    pdf: PdfOption = True,
     settle: Annotated[
         float, typer.Option(help="Số giây giữa hai lần xem tệp (tệp phải không đổi).")
     ] = 2.0,
@@ -160,22 +185,194 @@ def intake(
         float, typer.Option(help="Tệp phải được ghi xong ít nhất chừng này giây.")
     ] = 5.0,
 ) -> None:
-    """Nhận các tệp trong thư mục nhận: kiểm tra theo kế hoạch, ghi sổ, trả lời từng tệp."""
+    """Nhận các tệp trong thư mục nhận: kiểm tra theo kế hoạch, ghi sổ, trả lời từng tệp
+    (phiếu phản hồi cho mỗi tệp bị trả lại hoặc có lưu ý, trong --outbox)."""
+    from flows.documents import service
     from flows.intake.engine import IntakeOptions, run_intake
 
     plan = _load(plan_path)
     day = parse_day(as_of) if as_of else today_in(plan)
     options = IntakeOptions(settle=settle, min_age=min_age, database=database)
+    written = None
     try:
         outcomes = run_intake(plan, inbox, state, day, options)
+        if feedback and outbox is not None:
+            written = service.feedback(
+                plan, inbox, state, outbox, day, _document_options(templates, pdf, database)
+            )
     except MohinhError as failure:
         _console(stderr=True).print(str(failure), markup=False)
         raise typer.Exit(1) from None
     if as_json:
         data = {"as_of": day.isoformat(), "files": [o.as_dict() for o in outcomes]}
+        if written is not None:
+            data["documents"] = [asdict(w) for w in written.written]
         typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
         return
     print_outcomes(plan, outcomes, day)
+    if written is not None:
+        print_written(written, outbox or DEFAULT_OUTBOX)
+
+
+def _document_options(templates: Path | None, pdf: bool, database: str | None) -> DocumentOptions:
+    from flows.documents.service import TEMPLATES, DocumentOptions
+
+    return DocumentOptions(templates or TEMPLATES, pdf, database)
+
+
+def _day(plan: Plan, as_of: str | None) -> date:
+    return parse_day(as_of) if as_of else today_in(plan)
+
+
+def print_written(run: DocumentRun, outbox: Path) -> None:
+    """The documents a run wrote, one path per line."""
+    out = _console()
+    documents = [w for w in run.written if w.kind not in ("chart",)]
+    if documents:
+        out.print(f"\nĐã ghi {len(documents)} văn bản vào {outbox}:", markup=False)
+        for written in documents:
+            extra = f" (+ {written.pdf})" if written.pdf else ""
+            out.print(f"  {outbox / written.path}{extra}", markup=False)
+    for problem in run.problems:
+        _console(stderr=True).print(f"Lưu ý: {problem}", markup=False)
+    if run.manifest:
+        out.print(f"Danh sách: {run.manifest}", markup=False)
+
+
+def _stop(failure: MohinhError) -> typer.Exit:
+    _console(stderr=True).print(str(failure), markup=False)
+    return typer.Exit(1)
+
+
+@app.command("status")
+def status(
+    plan_path: PlanOption = DEFAULT_PLAN,
+    state: StateOption = DEFAULT_STATE,
+    as_of: AsOfOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="In kết quả dạng JSON.")] = False,
+    database: DatabaseOption = None,
+) -> None:
+    """Tình hình gửi báo cáo của từng đơn vị, từng mốc, tại một ngày."""
+    from flows.documents.report import SHORT_STATE
+    from flows.documents.service import status_matrix
+
+    plan = _load(plan_path)
+    day = _day(plan, as_of)
+    try:
+        matrix = status_matrix(plan, state, day, database)
+    except MohinhError as failure:
+        raise _stop(failure) from None
+    if as_json:
+        typer.echo(json.dumps(matrix.as_dict(), ensure_ascii=False, indent=2))
+        return
+    table = Table(title=f"Tình hình gửi báo cáo đến ngày {day:%d/%m/%Y}", title_justify="left")
+    table.add_column("Đơn vị")
+    for milestone in plan.milestones:
+        table.add_column(f"{milestone.id}\nhạn {milestone.due:%d/%m}")
+    for row in matrix.rows:
+        cells = []
+        for milestone in plan.milestones:
+            cell = row.cells.get(milestone.id)
+            if cell is None:
+                cells.append("—")
+                continue
+            text = SHORT_STATE[cell.state]
+            cells.append(f"{text} {cell.received:%d/%m}" if cell.received else text)
+        table.add_row(escape(row.name), *cells)
+    _console().print(table)
+
+
+@app.command("remind")
+def remind(
+    plan_path: PlanOption = DEFAULT_PLAN,
+    state: StateOption = DEFAULT_STATE,
+    outbox: OutboxOption = DEFAULT_OUTBOX,
+    as_of: AsOfOption = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Soạn lại cả công văn đã soạn trong ngày.")
+    ] = False,
+    database: DatabaseOption = None,
+    templates: TemplatesOption = None,
+    pdf: PdfOption = True,
+) -> None:
+    """Soạn công văn đôn đốc đến hạn trong ngày (mỗi công văn chỉ soạn một lần)."""
+    from flows.documents.service import remind as write_reminders
+
+    plan = _load(plan_path)
+    day = _day(plan, as_of)
+    try:
+        run = write_reminders(
+            plan, state, outbox, day, _document_options(templates, pdf, database), force
+        )
+    except MohinhError as failure:
+        raise _stop(failure) from None
+    if not run.written:
+        _console().print(f"Không có công văn đôn đốc nào đến hạn ngày {day:%d/%m/%Y}.")
+        return
+    print_written(run, outbox)
+
+
+@app.command("report")
+def report(
+    plan_path: PlanOption = DEFAULT_PLAN,
+    state: StateOption = DEFAULT_STATE,
+    outbox: OutboxOption = DEFAULT_OUTBOX,
+    as_of: AsOfOption = None,
+    database: DatabaseOption = None,
+    templates: TemplatesOption = None,
+    pdf: PdfOption = True,
+) -> None:
+    """Soạn báo cáo tổng hợp tại một ngày (.docx, biểu đồ và bảng tính .xlsx kèm theo)."""
+    from flows.documents.service import report as write_report
+
+    plan = _load(plan_path)
+    day = _day(plan, as_of)
+    try:
+        run = write_report(plan, state, outbox, day, _document_options(templates, pdf, database))
+    except MohinhError as failure:
+        raise _stop(failure) from None
+    print_written(run, outbox)
+
+
+@app.command("simulate")
+def simulate(
+    start: Annotated[str, typer.Option("--from", help="Ngày bắt đầu.")],
+    end: Annotated[str, typer.Option("--to", help="Ngày kết thúc.")],
+    plan_path: PlanOption = DEFAULT_PLAN,
+    state: StateOption = DEFAULT_STATE,
+    database: DatabaseOption = None,
+) -> None:
+    """Xem trước: ngày nào sẽ gửi công văn đôn đốc nào (không ghi gì)."""
+    from flows.documents.service import simulate as replay
+
+    plan = _load(plan_path)
+    first, last = parse_day(start), parse_day(end)
+    if last < first:
+        raise typer.BadParameter("--to phải sau --from.")
+    try:
+        days = replay(plan, state, first, last, database)
+    except MohinhError as failure:
+        raise _stop(failure) from None
+    out = _console()
+    names = {s.id: plan.site_name(s) for s in plan.sites}
+    milestones = {m.id: m.name for m in plan.milestones}
+    total = 0
+    for day, reminders in days:
+        if not reminders:
+            continue
+        letters = len({r.site for r in reminders})
+        total += letters
+        out.print(f"[bold]{day:%d/%m/%Y}[/bold]: {letters} công văn")
+        for reminder in reminders:
+            out.print(
+                f"  {names[reminder.site]} — {milestones[reminder.milestone]}: "
+                f"{reminder.level.label}",
+                markup=False,
+            )
+    out.print(
+        f"Từ {first:%d/%m/%Y} đến {last:%d/%m/%Y}: {total} công văn (chưa ghi gì).",
+        markup=False,
+    )
 
 
 def print_outcomes(plan: Plan, outcomes: list[FileOutcome], day: date) -> None:

@@ -81,6 +81,22 @@ records = Table(
     UniqueConstraint("campaign", "site", "milestone", "version"),
 )
 
+# Every document written, by a key naming what it is about (a reminder is
+# "reminder:<site>:<milestone>:<level>", a feedback sheet "feedback:<file id>"), so that
+# each is written once and a run again the same day writes nothing new.
+documents = Table(
+    "documents",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("campaign", String(200), nullable=False, index=True),
+    Column("kind", String(20), nullable=False),
+    Column("key", String(500), nullable=False),
+    Column("as_of", Date, nullable=False),
+    Column("path", String(1000), nullable=False),
+    Column("written_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("campaign", "key"),
+)
+
 
 class LedgerError(MohinhError):
     """The ledger database cannot be opened or written."""
@@ -130,6 +146,29 @@ class Entry:
     destination: str
     accepted: list[Record] = field(default_factory=list)
     late_days: int = 0
+
+
+@dataclass(frozen=True)
+class StoredRecord:
+    """An accepted record (any version) with the file and intake day it came with."""
+
+    site: str
+    milestone: str
+    version: int
+    day: date
+    values: dict[str, Any]
+    file: str
+    current: bool
+
+
+@dataclass(frozen=True)
+class Document:
+    """A document the ledger remembers writing."""
+
+    kind: str
+    key: str
+    day: date
+    path: str
 
 
 def database_url(state: Path) -> str:
@@ -290,6 +329,72 @@ class Ledger:
                     update(files)
                     .where(files.c.id == file_id)
                     .values(destination=destination, placed=True)
+                )
+
+    def accepted_records(self) -> list[StoredRecord]:
+        """Every accepted record, all versions, oldest first."""
+        query = (
+            select(records, files.c.name)
+            .join(files, files.c.id == records.c.file_id)
+            .where(records.c.campaign == self.campaign)
+            .order_by(records.c.id)
+        )
+        with self.engine.connect() as connection:
+            return [
+                StoredRecord(
+                    r["site"],
+                    r["milestone"],
+                    r["version"],
+                    r["as_of"],
+                    dict(r["values"]),
+                    r["name"],
+                    bool(r["current"]),
+                )
+                for r in connection.execute(query).mappings()
+            ]
+
+    def files_with_status(self, *statuses: str) -> list[tuple[FileRow, date]]:
+        """Files judged with one of ``statuses``, each with its intake day, oldest first."""
+        query = (
+            select(files)
+            .where(files.c.campaign == self.campaign, files.c.status.in_(statuses))
+            .order_by(files.c.id)
+        )
+        with self.engine.connect() as connection:
+            return [(_file_row(r), r["as_of"]) for r in connection.execute(query).mappings()]
+
+    def documents(self, kind: str | None = None) -> list[Document]:
+        """Documents written so far (of ``kind``), oldest first."""
+        where = [documents.c.campaign == self.campaign]
+        if kind:
+            where.append(documents.c.kind == kind)
+        query = select(documents).where(*where).order_by(documents.c.id)
+        with self.engine.connect() as connection:
+            return [
+                Document(r["kind"], r["key"], r["as_of"], r["path"])
+                for r in connection.execute(query).mappings()
+            ]
+
+    def record_documents(self, written: list[Document], at: datetime) -> None:
+        """Remember documents just written; one written again (forced) replaces its row."""
+        if not written:
+            return
+        with self.transaction() as connection:
+            for document in written:
+                connection.execute(
+                    documents.delete().where(
+                        documents.c.campaign == self.campaign, documents.c.key == document.key
+                    )
+                )
+                connection.execute(
+                    documents.insert().values(
+                        campaign=self.campaign,
+                        kind=document.kind,
+                        key=document.key,
+                        as_of=document.day,
+                        path=document.path,
+                        written_at=at,
+                    )
                 )
 
     def counts(self) -> dict[str, int]:

@@ -25,6 +25,7 @@ from flows.plan.schema import (
     Model,
     Recognition,
     ReminderPolicy,
+    ReportSettings,
     Site,
     SiteDefaults,
     Unit,
@@ -52,6 +53,7 @@ class Parts:
     site_defaults: SiteDefaults | None = None
     reminders: ReminderPolicy | None = None
     recognition: Recognition | None = None
+    report: ReportSettings | None = None
     models: Indexed[Model] = field(default_factory=list)
     sites: Indexed[Site] = field(default_factory=list)
     milestones: Indexed[Milestone] = field(default_factory=list)
@@ -109,6 +111,7 @@ class Checker:
         self.check_milestones()
         self.check_forms()
         self.check_recognition()
+        self.check_report()
         return self.problems
 
     # --- helpers ---------------------------------------------------------------------
@@ -449,6 +452,19 @@ class Checker:
                 )
             elif column.type != "yes-no":
                 self.add((*path, "column"), f"cột '{column.key}' phải là kiểu 'yes-no' (có/không)")
+
+    def check_report(self) -> None:
+        report = self.parts.report
+        if report is None:
+            return
+        keys = {c.key for _, f in self.parts.forms for c in f.columns}
+        for i, section in enumerate(report.sections):
+            for j, key in enumerate(section.columns):
+                if key not in keys:
+                    self.add(
+                        ("report", "sections", i, "columns", j),
+                        f"không biểu mẫu nào có cột '{key}'",
+                    )
 
 
 def check_parts(source: Source, parts: Parts) -> list[PlanProblem]:

@@ -101,6 +101,7 @@ class Issuer(Strict):
     name: Text
     place: Text
     department: Text | None = None
+    submit_to: Text | None = None
     signer: Signer
     documents: dict[DocumentKind, DocumentSettings]
 
@@ -331,6 +332,31 @@ class Recognition(Strict):
     requires: list[Requirement] = Field(default_factory=list)
 
 
+class ReportSection(Strict):
+    """A heading of the consolidated report and the free-text columns compiled under it."""
+
+    title: Text
+    columns: list[Key] = Field(default_factory=list)
+    figures: bool = False
+
+
+def _default_sections() -> list[ReportSection]:
+    # The usual outline of a Front report (seed 004); a plan names its own columns under it.
+    return [
+        ReportSection(title="Công tác chỉ đạo, triển khai"),
+        ReportSection(title="Kết quả thực hiện", figures=True),
+        ReportSection(title="Khó khăn, hạn chế và nguyên nhân"),
+        ReportSection(title="Phương hướng, giải pháp"),
+        ReportSection(title="Đề xuất, kiến nghị"),
+    ]
+
+
+class ReportSettings(Strict):
+    """The outline of the consolidated report."""
+
+    sections: list[ReportSection] = Field(default_factory=_default_sections)
+
+
 # --- the plan -----------------------------------------------------------------------------
 
 
@@ -348,6 +374,7 @@ class Plan(Strict):
     forms: Annotated[list[Form], Field(min_length=1)]
     schedules: Schedules = Field(default_factory=Schedules)
     recognition: Recognition = Field(default_factory=Recognition)
+    report: ReportSettings = Field(default_factory=ReportSettings)
     _path: Path | None = PrivateAttr(default=None)
     _index: UnitIndex | None = PrivateAttr(default=None)
     _site_units: dict[int, Site] | None = PrivateAttr(default=None)

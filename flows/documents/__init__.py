@@ -1,0 +1,1 @@
+"""Documents: status, reminder letters, feedback sheets, the consolidated report. Pure core."""

@@ -1,0 +1,100 @@
+"""Reminder letters (công văn đôn đốc): one per site per day, listing what the site still owes.
+
+Which reminders are due comes from :mod:`flows.documents.status`; the ledger remembers each
+(site, milestone, level) sent, so a run again the same day writes nothing new, and ``force``
+writes the day's letters again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from flows.documents.letterhead import letter_context, short_date
+from flows.documents.outbox import Outbox
+from flows.documents.render import CompiledTemplate
+from flows.documents.status import STAGE_ORDER, Matrix, Reminder
+from flows.intake.ledger import Document
+from flows.plan import Plan
+
+SUBJECT_VERBS = {"before": "nhắc gửi", "after": "đôn đốc gửi", "final": "nhắc nhở lần cuối gửi"}
+
+
+@dataclass(frozen=True)
+class Letter:
+    """One letter: a site and the reminders it carries."""
+
+    site: str
+    reminders: list[Reminder]
+    context: dict[str, Any]
+
+
+def _lower_first(text: str) -> str:
+    return text[:1].lower() + text[1:]
+
+
+def build_letters(plan: Plan, matrix: Matrix, reminders: Iterable[Reminder]) -> list[Letter]:
+    """The letters for ``reminders``, grouped by site, in the plan's order of sites."""
+    by_site: dict[str, list[Reminder]] = {}
+    for reminder in reminders:
+        by_site.setdefault(reminder.site, []).append(reminder)
+    letters = []
+    for row in matrix.rows:
+        due = by_site.get(row.site.id)
+        if not due:
+            continue
+        strongest = max(due, key=lambda r: STAGE_ORDER[r.level.stage])
+        stage = strongest.level.stage
+        items: list[dict[str, Any]] = []
+        for reminder in due:
+            milestone = next(m for m in plan.milestones if m.id == reminder.milestone)
+            form = plan.form_by_id(milestone.form)
+            cell = row.cells[milestone.id]
+            state = cell.words
+            if cell.rejected_files:
+                names = ", ".join(f"'{name}'" for name in cell.rejected_files[-3:])
+                state = f"tệp đã gửi ({names}) bị trả lại, chưa có bản đạt yêu cầu"
+            elif cell.state in ("overdue", "due_soon", "not_due"):
+                state = "chưa nhận được"
+            items.append(
+                {
+                    "milestone": milestone.name,
+                    "due": short_date(milestone.due),
+                    "state": state,
+                    "form": form.title if form else milestone.form,
+                    "days": abs((milestone.due - matrix.as_of).days),
+                    "description": milestone.description or "",
+                }
+            )
+        names = "; ".join(_lower_first(str(item["milestone"])) for item in items)
+        context = letter_context(plan, "reminder", matrix.as_of) | {
+            "subject": f"V/v {SUBJECT_VERBS[stage]} {names}",
+            "addressee": plan.recipient(row.site),
+            "stage": stage,
+            "level_label": strongest.level.label,
+            "site_name": row.name,
+            "items": items,
+        }
+        letters.append(Letter(row.site.id, due, context))
+    return letters
+
+
+def write_letters(
+    template: CompiledTemplate, letters: list[Letter], outbox: Outbox, as_of: date
+) -> list[Document]:
+    """Render ``letters`` into their sites' folders; the ledger rows that remember them."""
+    documents: list[Document] = []
+    for letter in letters:
+        relative = f"{outbox.site_folder(letter.site)}/cong-van-{as_of:%Y-%m-%d}.docx"
+        outbox.write(
+            relative,
+            template.render(letter.context),
+            "reminder",
+            site=letter.site,
+            milestone=",".join(r.milestone for r in letter.reminders),
+            key=",".join(r.key for r in letter.reminders),
+        )
+        documents.extend(Document("reminder", r.key, as_of, relative) for r in letter.reminders)
+    return documents

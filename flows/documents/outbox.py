@@ -1,0 +1,92 @@
+"""The outbox: where documents land, one folder per site, the report in its own, and a
+manifest per run listing what was written.
+
+Layout (every name ASCII)::
+
+    outbox/<site id>/cong-van-<date>.docx          reminder letters to the site
+    outbox/<site id>/phan-hoi-<date>-<file>.docx   feedback on a file the site sent
+    outbox/<site id>/phan-hoi-<date>-<file>.xlsx   the sender's workbook, bad cells marked
+    outbox/khong-ro-don-vi/...                     feedback on files whose site is unknown
+    outbox/bao-cao/bao-cao-tong-hop-<date>.docx    the consolidated report (+ .xlsx, .png)
+    outbox/runs/<time>-<command>/manifest.json     what each run wrote
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from flows.documents import pdf
+from flows.documents.render import safe_name, write_atomic
+
+REPORT_FOLDER = "bao-cao"
+UNKNOWN_SITE_FOLDER = "khong-ro-don-vi"
+RUNS_FOLDER = "runs"
+
+
+@dataclass(frozen=True)
+class Written:
+    """A file this run wrote, relative to the outbox."""
+
+    kind: str
+    path: str
+    site: str | None = None
+    milestone: str | None = None
+    key: str | None = None
+    pdf: str | None = None
+
+
+class Outbox:
+    """Writes one run's documents into ``root`` and remembers them for the manifest."""
+
+    def __init__(self, root: Path, command: str, as_of: date, started: datetime) -> None:
+        self.root, self.command, self.as_of, self.started = root, command, as_of, started
+        self.written: list[Written] = []
+        self.problems: list[str] = []
+
+    def site_folder(self, site: str | None) -> str:
+        """The folder of a site's documents (relative to the outbox)."""
+        return safe_name(site) if site else UNKNOWN_SITE_FOLDER
+
+    def write(self, relative: str, data: bytes, kind: str, **about: Any) -> Written:
+        """Write ``data`` atomically at ``relative`` and note it for the manifest."""
+        write_atomic(self.root / relative, data)
+        return self.note(relative, kind, **about)
+
+    def note(self, relative: str, kind: str, **about: Any) -> Written:
+        """Note for the manifest a file written at ``relative`` (atomically) by someone else."""
+        written = Written(kind, relative, **about)
+        self.written.append(written)
+        return written
+
+    def make_pdfs(self) -> None:
+        """PDF copies of every .docx written, when LibreOffice is installed."""
+        docx = [w for w in self.written if w.path.endswith(".docx")]
+        converted, problems = pdf.convert([self.root / w.path for w in docx])
+        self.problems += problems
+        for i, written in enumerate(self.written):
+            made = converted.get(self.root / written.path)
+            if made is not None:
+                self.written[i] = Written(
+                    **(asdict(written) | {"pdf": str(made.relative_to(self.root))})
+                )
+
+    def write_manifest(self) -> Path | None:
+        """``runs/<time>-<command>/manifest.json``; nothing when nothing was written."""
+        if not self.written and not self.problems:
+            return None
+        stamp = self.started.strftime("%Y%m%dT%H%M%S%fZ")
+        path = self.root / RUNS_FOLDER / f"{stamp}-{self.command}" / "manifest.json"
+        manifest = {
+            "command": self.command,
+            "as_of": self.as_of.isoformat(),
+            "started": self.started.isoformat(),
+            "files": [{k: v for k, v in asdict(w).items() if v is not None} for w in self.written],
+            "problems": self.problems,
+        }
+        text = json.dumps(manifest, ensure_ascii=False, indent=2) + "\n"
+        write_atomic(path, text.encode("utf-8"))
+        return path

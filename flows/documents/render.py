@@ -1,0 +1,205 @@
+"""Rendering .docx templates: compiled once, rendered many times, strict and escaped.
+
+A template is a docxtpl file: Jinja tags inside Word text. Loading one checks that no tag is
+split across runs (Word splits a tag when part of it is retyped or formatted), prepares every
+XML part the way docxtpl does, and compiles it once with autoescape and strict undefined
+variables. Rendering a document is then one Jinja render per part and one zip write, with no
+re-parsing of the template, so thousands of letters cost little and can be spread over
+processes. A missing variable is an error naming the template and the variable, never a blank.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import tempfile
+import unicodedata
+import zipfile
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from docxtpl import DocxTemplate
+from jinja2 import meta
+from lxml import etree
+from markupsafe import Markup
+
+from flows.errors import MohinhError
+
+W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+RENDERED_PARTS = re.compile(r"word/(document|header\d*|footer\d*)\.xml")
+TAG = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.DOTALL)
+OPENERS = ("{{", "{%", "{#")
+# Characters XML 1.0 forbids; a docx holding one is refused by Word.
+INVALID_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+# docxtpl turns these into tabs, paragraphs and page breaks: user text keeps them as spaces.
+LAYOUT_CONTROLS = str.maketrans({"\t": " ", "\a": " ", "\f": " ", "\v": " "})
+UNDEFINED_NAME = re.compile(r"'([^']+)' is undefined|has no attribute '([^']+)'")
+
+
+class TemplateProblem(MohinhError):
+    """A template cannot be used: missing, damaged, a split tag or a missing variable."""
+
+
+def clean_text(value: Any) -> Any:
+    """What a user's text may put into a document: no XML-invalid characters, no layout
+    controls (a newline stays: it becomes a line break). Markup (our own XML) passes as is."""
+    if isinstance(value, Markup) or not isinstance(value, str):
+        return value
+    text = unicodedata.normalize("NFC", value.replace("\r\n", "\n").replace("\r", "\n"))
+    return INVALID_XML.sub("", text.translate(LAYOUT_CONTROLS))
+
+
+def make_environment() -> jinja2.Environment:
+    """The Jinja environment every template is compiled in."""
+    return jinja2.Environment(
+        undefined=jinja2.StrictUndefined,
+        autoescape=True,
+        finalize=clean_text,
+        keep_trailing_newline=True,
+    )
+
+
+def split_tags(xml: str) -> list[str]:
+    """Tags that do not sit inside one run of text, as 'paragraph N: {{ tag }}' lines."""
+    root = etree.fromstring(xml.encode("utf-8"))
+    problems = []
+    for number, paragraph in enumerate(root.iter(f"{{{W}}}p"), start=1):
+        pieces = [t.text or "" for t in paragraph.iter(f"{{{W}}}t")]
+        text = "".join(pieces)
+        bounds, start = [], 0
+        for piece in pieces:
+            bounds.append((start, start + len(piece)))
+            start += len(piece)
+        covered: set[int] = set()
+        for match in TAG.finditer(text):
+            covered.update(range(match.start(), match.end()))
+            if not any(a <= match.start() and match.end() <= b for a, b in bounds):
+                problems.append(f"đoạn văn {number}: {match.group(0)}")
+        for opener in OPENERS:
+            for found in re.finditer(re.escape(opener), text):
+                if found.start() not in covered:
+                    problems.append(f"đoạn văn {number}: thẻ mở '{opener}' không có thẻ đóng")
+    return problems
+
+
+@dataclass(frozen=True)
+class Part:
+    """One XML part of the package, compiled."""
+
+    name: str
+    template: jinja2.Template
+    encoding: str
+
+
+class CompiledTemplate:
+    """A docxtpl template prepared once; ``render(context)`` gives the bytes of a .docx."""
+
+    def __init__(self, path: Path, environment: jinja2.Environment | None = None) -> None:
+        self.path = path
+        self.name = path.name
+        environment = environment or make_environment()
+        try:
+            with zipfile.ZipFile(path) as package:
+                self.entries = [(info, package.read(info)) for info in package.infolist()]
+        except (OSError, zipfile.BadZipFile) as failure:
+            raise TemplateProblem(f"Không mở được mẫu văn bản {path}: {failure}") from None
+        patcher = DocxTemplate(str(path))
+        self.parts: list[Part] = []
+        self.variables: set[str] = set()
+        for info, data in self.entries:
+            if not RENDERED_PARTS.fullmatch(info.filename):
+                continue
+            xml = data.decode("utf-8")
+            problems = split_tags(xml)
+            if problems:
+                raise TemplateProblem(
+                    f"Mẫu văn bản {path} ({info.filename}) có thẻ bị tách thành nhiều đoạn "
+                    f"định dạng: {'; '.join(problems)}. Trong Word, xóa cả thẻ rồi gõ lại một "
+                    "lần liền mạch, không định dạng riêng từng phần."
+                )
+            source = re.sub(r"<w:p([ >])", r"\n<w:p\1", patcher.patch_xml(xml))
+            try:
+                parsed = environment.parse(source)
+                compiled = environment.from_string(parsed)
+            except jinja2.TemplateSyntaxError as failure:
+                raise TemplateProblem(
+                    f"Mẫu văn bản {path} ({info.filename}) có thẻ sai cú pháp: {failure.message}"
+                ) from None
+            self.variables |= meta.find_undeclared_variables(parsed)
+            self.parts.append(Part(info.filename, compiled, "utf-8"))
+        if not any(p.name == "word/document.xml" for p in self.parts):
+            raise TemplateProblem(f"Mẫu văn bản {path} không có word/document.xml")
+        self._patcher = patcher
+
+    def render(
+        self, context: Mapping[str, Any], images: Mapping[str, bytes] | None = None
+    ) -> bytes:
+        """The .docx for ``context``; ``images`` replace media entries by zip name."""
+        missing = self.variables - context.keys()
+        if missing:
+            raise self._missing(sorted(missing)[0])
+        rendered = {}
+        for part in self.parts:
+            try:
+                xml = part.template.render(context)
+            except jinja2.UndefinedError as failure:
+                match = UNDEFINED_NAME.search(str(failure.message))
+                name = next((g for g in match.groups() if g), "?") if match else "?"
+                raise self._missing(name) from None
+            xml = re.sub(r"\n<w:p([ >])", r"<w:p\1", xml)
+            xml = (
+                xml.replace("{_{", "{{")
+                .replace("}_}", "}}")
+                .replace("{_%", "{%")
+                .replace("%_}", "%}")
+            )
+            xml = self._patcher.resolve_listing(xml)
+            data = xml.encode(part.encoding)
+            try:
+                etree.fromstring(data)
+            except etree.XMLSyntaxError as failure:
+                raise TemplateProblem(
+                    f"Mẫu văn bản {self.path} ({part.name}) sinh ra XML hỏng: {failure}"
+                ) from None
+            rendered[part.name] = data
+        for name, data in (images or {}).items():
+            rendered[name] = data
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as package:
+            for info, data in self.entries:
+                package.writestr(info, rendered.get(info.filename, data))
+        return buffer.getvalue()
+
+    def _missing(self, name: str) -> TemplateProblem:
+        return TemplateProblem(
+            f"Mẫu văn bản {self.path} dùng biến '{name}' mà chương trình không cung cấp "
+            "(xem danh sách biến của mẫu trong README)."
+        )
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` through a temporary file in the same folder and a rename, so
+    a reader never sees half a file and a crash leaves the old one (or none)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=".tmp-", suffix=path.suffix, dir=path.parent)
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def safe_name(text: str, limit: int = 80) -> str:
+    """An ASCII file name part: 'Huyện Cẩm Giàng' -> 'huyen-cam-giang'."""
+    folded = unicodedata.normalize("NFKD", text.replace("đ", "d").replace("Đ", "D"))
+    ascii_text = folded.encode("ascii", "ignore").decode("ascii").lower()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text).strip("-")
+    return slug[:limit].rstrip("-") or "tep"

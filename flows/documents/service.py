@@ -1,0 +1,180 @@
+"""The document jobs as the CLI and the flows call them: status, reminders, feedback, report.
+
+Each job opens the ledger, takes the state folder's lock (so two commands never write the same
+documents twice), writes into the outbox and records what it wrote, then writes the run's
+manifest and, when LibreOffice is installed, PDF copies.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from flows.documents import status as standing
+from flows.documents.feedback import write_feedback
+from flows.documents.letters import build_letters, write_letters
+from flows.documents.outbox import REPORT_FOLDER, Outbox, Written
+from flows.documents.render import CompiledTemplate
+from flows.documents.report import CHART_IMAGE, Report
+from flows.documents.workbooks import write_workbook
+from flows.intake.engine import exclusive
+from flows.intake.ledger import Document, Ledger, database_url
+from flows.plan import Plan
+from flows.plan.schema import DocumentKind
+
+TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
+TEMPLATE_FILES: dict[DocumentKind, str] = {
+    "reminder": "reminder.docx",
+    "feedback": "feedback.docx",
+    "report": "report.docx",
+}
+
+
+@dataclass(frozen=True)
+class DocumentOptions:
+    """Where templates and the ledger are, and whether to make PDF copies."""
+
+    templates: Path = TEMPLATES
+    pdf: bool = True
+    database: str | None = None
+
+
+@dataclass
+class DocumentRun:
+    """What a job wrote."""
+
+    written: list[Written] = field(default_factory=list)
+    manifest: Path | None = None
+    problems: list[str] = field(default_factory=list)
+    reminders: list[standing.Reminder] = field(default_factory=list)
+
+
+def load_template(options: DocumentOptions, kind: DocumentKind) -> CompiledTemplate:
+    """The compiled template of ``kind``."""
+    return CompiledTemplate(options.templates / TEMPLATE_FILES[kind])
+
+
+@contextmanager
+def open_ledger(plan: Plan, state: Path, database: str | None) -> Iterator[Ledger]:
+    """The campaign's ledger, closed afterwards."""
+    state.mkdir(parents=True, exist_ok=True)
+    ledger = Ledger(database or database_url(state), plan.campaign.id)
+    try:
+        yield ledger
+    finally:
+        ledger.close()
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def read_evidence(
+    plan: Plan, state: Path, database: str | None
+) -> tuple[standing.Evidence, list[Document]]:
+    """What the ledger holds, and the reminders it sent; nothing (and no database created)
+    when there is no ledger yet."""
+    if database is None and not (state / "mohinh.sqlite").exists():
+        return standing.Evidence(), []
+    with open_ledger(plan, state, database) as ledger:
+        return standing.Evidence.from_ledger(ledger), ledger.documents("reminder")
+
+
+def status_matrix(plan: Plan, state: Path, as_of: date, database: str | None) -> standing.Matrix:
+    """Where every site stands on ``as_of``."""
+    evidence, _ = read_evidence(plan, state, database)
+    return standing.build_matrix(plan, evidence, as_of)
+
+
+def _finish(outbox: Outbox, ledger: Ledger, documents: list[Document], pdf: bool) -> DocumentRun:
+    if pdf:
+        outbox.make_pdfs()
+    ledger.record_documents(documents, _now())
+    manifest = outbox.write_manifest()
+    return DocumentRun(list(outbox.written), manifest, list(outbox.problems))
+
+
+def remind(
+    plan: Plan,
+    state: Path,
+    outbox_root: Path,
+    as_of: date,
+    options: DocumentOptions = DocumentOptions(),
+    force: bool = False,
+) -> DocumentRun:
+    """Write the reminder letters due on ``as_of`` that were not written yet (all of the day's
+    letters again with ``force``)."""
+    template = load_template(options, "reminder")
+    with exclusive(state), open_ledger(plan, state, options.database) as ledger:
+        matrix = standing.build_matrix(plan, standing.Evidence.from_ledger(ledger), as_of)
+        sent = {d.key for d in ledger.documents("reminder")}
+        if force:
+            sent = {d.key for d in ledger.documents("reminder") if d.day != as_of}
+            today = {d.key for d in ledger.documents("reminder") if d.day == as_of}
+            due = [
+                r
+                for r in standing.reminders_due(plan, matrix, set())
+                if r.key in today or r.key not in sent
+            ]
+        else:
+            due = standing.reminders_due(plan, matrix, sent)
+        outbox = Outbox(outbox_root, "remind", as_of, _now())
+        letters = build_letters(plan, matrix, due)
+        documents = write_letters(template, letters, outbox, as_of)
+        run = _finish(outbox, ledger, documents, options.pdf)
+    run.reminders = due
+    return run
+
+
+def feedback(
+    plan: Plan,
+    inbox: Path,
+    state: Path,
+    outbox_root: Path,
+    as_of: date,
+    options: DocumentOptions = DocumentOptions(),
+) -> DocumentRun:
+    """Feedback for every file that needs it and has none yet."""
+    template = load_template(options, "feedback")
+    with exclusive(state), open_ledger(plan, state, options.database) as ledger:
+        outbox = Outbox(outbox_root, "feedback", as_of, _now())
+        documents = write_feedback(plan, ledger, inbox, outbox, template, as_of)
+        return _finish(outbox, ledger, documents, options.pdf)
+
+
+def report(
+    plan: Plan,
+    state: Path,
+    outbox_root: Path,
+    as_of: date,
+    options: DocumentOptions = DocumentOptions(),
+) -> DocumentRun:
+    """The consolidated report as of ``as_of``: .docx, chart and companion .xlsx."""
+    template = load_template(options, "report")
+    with exclusive(state), open_ledger(plan, state, options.database) as ledger:
+        matrix = standing.build_matrix(plan, standing.Evidence.from_ledger(ledger), as_of)
+        built = Report(plan, matrix)
+        chart = built.chart(state / "cache" / "charts")
+        outbox = Outbox(outbox_root, "report", as_of, _now())
+        stem = f"{REPORT_FOLDER}/bao-cao-tong-hop-{as_of:%Y-%m-%d}"
+        docx = template.render(built.context(), {CHART_IMAGE: chart})
+        outbox.write(f"{stem}.docx", docx, "report", key=f"report:{as_of.isoformat()}")
+        outbox.write(f"{stem}.png", chart, "chart")
+        workbook = outbox_root / f"{stem}.xlsx"
+        write_workbook(workbook, built.workbook())
+        outbox.note(f"{stem}.xlsx", "report-workbook")
+        document = Document("report", f"report:{as_of.isoformat()}", as_of, f"{stem}.docx")
+        return _finish(outbox, ledger, [document], options.pdf)
+
+
+def simulate(
+    plan: Plan, state: Path, start: date, end: date, database: str | None = None
+) -> list[tuple[date, list[standing.Reminder]]]:
+    """Which reminders would go out day by day over the current ledger; writes nothing.
+    Letters the ledger says were sent before ``start`` count as sent."""
+    evidence, letters = read_evidence(plan, state, database)
+    sent = {d.key for d in letters if d.day < start}
+    return standing.simulate(plan, evidence, start, end, sent)

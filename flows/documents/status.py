@@ -1,0 +1,263 @@
+"""Where every site stands on every milestone on a given day, and which reminders are due.
+
+Pure: it reads what the ledger holds (as :class:`Evidence`) and the plan, never the clock.
+Evidence carries its intake day, so the same ledger answers for any day in the past: a record
+received after ``as_of`` does not count on ``as_of``. That is what ``mohinh simulate`` replays.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any, Literal
+
+from flows.intake.ledger import Ledger, StoredRecord
+from flows.plan import Plan
+from flows.plan.schema import Milestone, Site
+
+State = Literal["not_due", "due_soon", "submitted", "late", "overdue", "rejected"]
+Stage = Literal["before", "after", "final"]
+
+STATE_WORDS: dict[State, str] = {
+    "not_due": "chưa đến hạn",
+    "due_soon": "sắp đến hạn",
+    "submitted": "đã nộp đúng hạn",
+    "late": "đã nộp muộn",
+    "overdue": "quá hạn, chưa nộp",
+    "rejected": "bị trả lại, chưa nộp lại",
+}
+# States in which the site still owes the milestone.
+OWED: tuple[State, ...] = ("not_due", "due_soon", "overdue", "rejected")
+BEFORE_LABEL = "Nhắc trước hạn"
+STAGE_ORDER: dict[Stage, int] = {"before": 0, "after": 1, "final": 2}
+
+
+@dataclass(frozen=True)
+class Refused:
+    """A rejected file that named its sites and milestone."""
+
+    sites: list[str]
+    milestone: str
+    day: date
+    file: str
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """What the ledger holds: accepted records (every version) and rejected files."""
+
+    records: list[StoredRecord] = field(default_factory=list)
+    refused: list[Refused] = field(default_factory=list)
+
+    @classmethod
+    def from_ledger(cls, ledger: Ledger) -> Evidence:
+        """Everything the ledger knows for its campaign."""
+        refused = [
+            Refused(row.sites, row.milestone, day, row.name)
+            for row, day in ledger.files_with_status("rejected")
+            if row.milestone and row.sites
+        ]
+        return cls(ledger.accepted_records(), refused)
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One site's standing on one milestone."""
+
+    state: State
+    due: date
+    received: date | None = None
+    values: dict[str, Any] | None = None
+    file: str | None = None
+    rejected_files: list[str] = field(default_factory=list)
+
+    @property
+    def words(self) -> str:
+        """The state in Vietnamese."""
+        return STATE_WORDS[self.state]
+
+
+@dataclass(frozen=True)
+class SiteRow:
+    """A site and its cells, by milestone id (only the milestones the site must send)."""
+
+    site: Site
+    name: str
+    model: str | None
+    cells: dict[str, Cell]
+
+
+@dataclass(frozen=True)
+class Matrix:
+    """The state of every (site, milestone) on ``as_of``."""
+
+    plan: Plan
+    as_of: date
+    rows: list[SiteRow]
+
+    def cell(self, site: str, milestone: str) -> Cell | None:
+        """The cell of ``site`` and ``milestone``, if the site must send it."""
+        row = next((r for r in self.rows if r.site.id == site), None)
+        return row.cells.get(milestone) if row else None
+
+    def as_dict(self) -> dict[str, Any]:
+        """The JSON form ``mohinh status --json`` prints."""
+        return {
+            "as_of": self.as_of.isoformat(),
+            "plan": self.plan.campaign.id,
+            "sites": [
+                {
+                    "id": row.site.id,
+                    "name": row.name,
+                    "model": row.model,
+                    "milestones": {
+                        milestone: {
+                            "state": cell.state,
+                            "due": cell.due.isoformat(),
+                            "received": cell.received.isoformat() if cell.received else None,
+                        }
+                        for milestone, cell in row.cells.items()
+                    },
+                }
+                for row in self.rows
+            ],
+        }
+
+
+def build_matrix(plan: Plan, evidence: Evidence, as_of: date) -> Matrix:
+    """Every site's cells on ``as_of``, counting only what came in by then."""
+    first: dict[tuple[str, str], StoredRecord] = {}
+    latest: dict[tuple[str, str], StoredRecord] = {}
+    for record in evidence.records:
+        if record.day > as_of:
+            continue
+        key = (record.site, record.milestone)
+        first.setdefault(key, record)
+        latest[key] = record
+    refused: dict[tuple[str, str], list[str]] = {}
+    for file in evidence.refused:
+        if file.day <= as_of:
+            for site_id in file.sites:
+                refused.setdefault((site_id, file.milestone), []).append(file.file)
+    rows = []
+    for site in plan.sites:
+        cells = {}
+        for milestone in plan.milestones:
+            if site not in plan.sites_of(milestone):
+                continue
+            key = (site.id, milestone.id)
+            cells[milestone.id] = _cell(
+                plan, milestone, as_of, first.get(key), latest.get(key), refused.get(key, [])
+            )
+        rows.append(SiteRow(site, plan.site_name(site), site.model, cells))
+    return Matrix(plan, as_of, rows)
+
+
+def _cell(
+    plan: Plan,
+    milestone: Milestone,
+    as_of: date,
+    first: StoredRecord | None,
+    latest: StoredRecord | None,
+    rejected: list[str],
+) -> Cell:
+    due = milestone.due
+    if first is not None and latest is not None:
+        state: State = "late" if first.day > due else "submitted"
+        return Cell(state, due, first.day, latest.values, latest.file, rejected)
+    if rejected:
+        return Cell("rejected", due, rejected_files=rejected)
+    if as_of > due:
+        return Cell("overdue", due)
+    window = max(plan.reminder_policy(milestone).before_days, default=0)
+    if (due - as_of).days <= window:
+        return Cell("due_soon", due)
+    return Cell("not_due", due)
+
+
+# --- reminders ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Level:
+    """One reminder of a milestone's policy: when it goes out and how it is worded."""
+
+    key: str
+    label: str
+    stage: Stage
+    day: date
+
+
+@dataclass(frozen=True)
+class Reminder:
+    """A reminder due: this site owes this milestone and this level has been reached."""
+
+    site: str
+    milestone: str
+    level: Level
+    state: State
+
+    @property
+    def key(self) -> str:
+        """The ledger key that makes each (site, milestone, level) letter go out once."""
+        return f"reminder:{self.site}:{self.milestone}:{self.level.key}"
+
+
+def levels(plan: Plan, milestone: Milestone) -> list[Level]:
+    """The reminders of ``milestone`` in the order they go out."""
+    policy = plan.reminder_policy(milestone)
+    found = [
+        Level(f"truoc-{days}", BEFORE_LABEL, "before", milestone.due - timedelta(days=days))
+        for days in sorted(set(policy.before_days), reverse=True)
+    ]
+    escalation = sorted(policy.escalation, key=lambda level: level.after_days)
+    for number, step in enumerate(escalation, start=1):
+        final = number == len(escalation) and len(escalation) > 1
+        found.append(
+            Level(
+                f"sau-{step.after_days}",
+                step.label or f"Đôn đốc lần {number}",
+                "final" if final else "after",
+                milestone.due + timedelta(days=step.after_days),
+            )
+        )
+    return found
+
+
+def reminders_due(plan: Plan, matrix: Matrix, sent: set[str]) -> list[Reminder]:
+    """Reminders to send on the matrix's day: for each milestone a site still owes, the latest
+    level reached by then, unless that level was sent already. A day without a run (a weekend)
+    is caught up the next run; a level passed over for a later one is not sent."""
+    as_of = matrix.as_of
+    due = []
+    for row in matrix.rows:
+        for milestone in plan.milestones:
+            cell = row.cells.get(milestone.id)
+            if cell is None or cell.state not in OWED:
+                continue
+            reached = [
+                level
+                for level in levels(plan, milestone)
+                if level.day <= as_of and (level.stage != "before" or as_of <= milestone.due)
+            ]
+            if not reached:
+                continue
+            reminder = Reminder(row.site.id, milestone.id, reached[-1], cell.state)
+            if reminder.key not in sent:
+                due.append(reminder)
+    return due
+
+
+def simulate(
+    plan: Plan, evidence: Evidence, start: date, end: date, sent: set[str]
+) -> list[tuple[date, list[Reminder]]]:
+    """The reminders that would go out each day from ``start`` to ``end``, a run a day."""
+    sent = set(sent)
+    days = []
+    day = start
+    while day <= end:
+        due = reminders_due(plan, build_matrix(plan, evidence, day), sent)
+        sent.update(r.key for r in due)
+        days.append((day, due))
+        day += timedelta(days=1)
+    return days
