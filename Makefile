@@ -13,19 +13,29 @@ export UV_PROJECT_ENVIRONMENT := $(VENV)
 RUN := .run
 
 # Checks the default plan, then takes the sample submissions in, round by round, as if each
-# round's files were dropped on the day the round's folder is named after.
+# round's files were dropped on the day the round's folder is named after (feedback sheets for
+# flawed files go to the outbox), then writes the reminder letters due and the consolidated
+# report a week after the last due date.
+REPORT_DAY := 2017-11-27
+MOHINH := $(VENV)/bin/mohinh
+DIRS := --state $(RUN)/state --outbox $(RUN)/outbox
+
 run: $(STAMP)
-	$(VENV)/bin/mohinh plan check config/plan.yaml
+	$(MOHINH) plan check config/plan.yaml
 	rm -rf $(RUN) && mkdir -p $(RUN)/inbox
 	for round in samples/*/; do \
 		day=$$(basename $$round); \
 		cp -p "$$round"* $(RUN)/inbox/ && \
-		$(VENV)/bin/mohinh intake --plan config/plan.yaml --inbox $(RUN)/inbox \
-			--state $(RUN)/state --as-of $$day --settle 0 --min-age 0 || exit 1; \
+		$(MOHINH) intake --plan config/plan.yaml --inbox $(RUN)/inbox $(DIRS) \
+			--as-of $$day --settle 0 --min-age 0 || exit 1; \
 	done
+	$(MOHINH) status --plan config/plan.yaml --state $(RUN)/state --as-of $(REPORT_DAY)
+	$(MOHINH) remind --plan config/plan.yaml $(DIRS) --as-of $(REPORT_DAY)
+	$(MOHINH) report --plan config/plan.yaml $(DIRS) --as-of $(REPORT_DAY)
 
 bench: $(STAMP)
 	$(VENV)/bin/python bench/intake.py
+	$(VENV)/bin/python bench/documents.py
 
 test: $(STAMP)
 	$(VENV)/bin/ruff check flows tests bench samples

@@ -38,3 +38,17 @@ def in_root(monkeypatch: pytest.MonkeyPatch) -> Path:
     """Run the test from the project root, so messages show paths as staff see them."""
     monkeypatch.chdir(ROOT)
     return ROOT
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--update-golden",
+        action="store_true",
+        help="rewrite tests/golden/ from the documents rendered now (then review the diff)",
+    )
+
+
+@pytest.fixture
+def update_golden(request: pytest.FixtureRequest) -> bool:
+    """Whether golden text files are rewritten instead of compared."""
+    return bool(request.config.getoption("--update-golden"))

@@ -14,12 +14,17 @@ from typing import Any
 
 from flows.documents.letterhead import letter_context, short_date
 from flows.documents.outbox import Outbox
-from flows.documents.render import CompiledTemplate
+from flows.documents.render import CompiledTemplate, render_many
 from flows.documents.status import STAGE_ORDER, Matrix, Reminder
 from flows.intake.ledger import Document
 from flows.plan import Plan
+from flows.plan.units import in_sentence
 
-SUBJECT_VERBS = {"before": "nhắc gửi", "after": "đôn đốc gửi", "final": "nhắc nhở lần cuối gửi"}
+SUBJECT_VERBS = {
+    "before": "nhắc gửi",
+    "after": "đôn đốc gửi",
+    "final": "đôn đốc lần cuối việc gửi",
+}
 
 
 @dataclass(frozen=True)
@@ -29,10 +34,6 @@ class Letter:
     site: str
     reminders: list[Reminder]
     context: dict[str, Any]
-
-
-def _lower_first(text: str) -> str:
-    return text[:1].lower() + text[1:]
 
 
 def build_letters(plan: Plan, matrix: Matrix, reminders: Iterable[Reminder]) -> list[Letter]:
@@ -68,13 +69,16 @@ def build_letters(plan: Plan, matrix: Matrix, reminders: Iterable[Reminder]) -> 
                     "description": milestone.description or "",
                 }
             )
-        names = "; ".join(_lower_first(str(item["milestone"])) for item in items)
+        if len(items) == 1:
+            what = f"báo cáo “{items[0]['milestone']}”"
+        else:
+            what = "các báo cáo, hồ sơ còn thiếu"
         context = letter_context(plan, "reminder", matrix.as_of) | {
-            "subject": f"V/v {SUBJECT_VERBS[stage]} {names}",
+            "subject": f"V/v {SUBJECT_VERBS[stage]} {what}",
             "addressee": plan.recipient(row.site),
             "stage": stage,
             "level_label": strongest.level.label,
-            "site_name": row.name,
+            "site_name": in_sentence(row.name),
             "items": items,
         }
         letters.append(Letter(row.site.id, due, context))
@@ -86,11 +90,12 @@ def write_letters(
 ) -> list[Document]:
     """Render ``letters`` into their sites' folders; the ledger rows that remember them."""
     documents: list[Document] = []
-    for letter in letters:
+    rendered = render_many(template, [letter.context for letter in letters])
+    for letter, data in zip(letters, rendered, strict=True):
         relative = f"{outbox.site_folder(letter.site)}/cong-van-{as_of:%Y-%m-%d}.docx"
         outbox.write(
             relative,
-            template.render(letter.context),
+            data,
             "reminder",
             site=letter.site,
             milestone=",".join(r.milestone for r in letter.reminders),

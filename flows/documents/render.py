@@ -16,7 +16,8 @@ import re
 import tempfile
 import unicodedata
 import zipfile
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -37,6 +38,7 @@ OPENERS = ("{{", "{%", "{#")
 INVALID_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 # docxtpl turns these into tabs, paragraphs and page breaks: user text keeps them as spaces.
 LAYOUT_CONTROLS = str.maketrans({"\t": " ", "\a": " ", "\f": " ", "\v": " "})
+PARALLEL_FROM = 40  # below this many documents, starting worker processes costs more
 UNDEFINED_NAME = re.compile(r"'([^']+)' is undefined|has no attribute '([^']+)'")
 
 
@@ -179,6 +181,39 @@ class CompiledTemplate:
             f"Mẫu văn bản {self.path} dùng biến '{name}' mà chương trình không cung cấp "
             "(xem danh sách biến của mẫu trong README)."
         )
+
+
+_worker_template: CompiledTemplate | None = None
+
+
+def _start_worker(path: Path) -> None:
+    global _worker_template
+    _worker_template = CompiledTemplate(path)
+
+
+def _render_in_worker(context: Mapping[str, Any]) -> bytes:
+    assert _worker_template is not None
+    return _worker_template.render(context)
+
+
+def render_many(
+    template: CompiledTemplate,
+    contexts: Sequence[Mapping[str, Any]],
+    processes: int | None = None,
+) -> Iterator[bytes]:
+    """Render many documents of one template, in order. Many are spread over ``processes``
+    worker processes (default: one per core), each compiling the template once; few are
+    rendered here, where starting processes would cost more than it saves."""
+    processes = processes or os.cpu_count() or 1
+    if processes == 1 or len(contexts) < PARALLEL_FROM:
+        for context in contexts:
+            yield template.render(context)
+        return
+    chunk = max(1, len(contexts) // (processes * 8))
+    with ProcessPoolExecutor(
+        processes, initializer=_start_worker, initargs=(template.path,)
+    ) as pool:
+        yield from pool.map(_render_in_worker, contexts, chunksize=chunk)
 
 
 def write_atomic(path: Path, data: bytes) -> None:

@@ -225,9 +225,10 @@ class Report:
                 cell = row.cells.get(milestone.id)
                 if cell and cell.state in ("overdue", "rejected") and self.matrix.as_of > cell.due:
                     days = (self.matrix.as_of - cell.due).days
+                    what = "có tệp bị trả lại, chưa gửi lại" if cell.rejected_files else "chưa gửi"
                     found.append(
                         f"{row.name} — {milestone.name} (hạn {short_date(cell.due)}): "
-                        f"{cell.words}, quá hạn {days} ngày"
+                        f"{what}, quá hạn {days} ngày"
                     )
         return found
 

@@ -63,7 +63,10 @@ def formula_text(value: CellValue) -> bool:
 
 
 def parse_text(value: CellValue) -> str:
-    """Any value as NFC text."""
+    """Any value as NFC text; line breaks the sender typed (Alt+Enter) are kept, each line
+    trimmed and blank lines dropped."""
+    if isinstance(value, str):
+        return "\n".join(line for line in map(nfc, value.splitlines()) if line)
     return shown(value)
 
 

@@ -1,0 +1,386 @@
+"""Documents end to end on both shipped plans: golden texts, the template contract, the outbox
+layout and manifest, once-only reminders, hostile text, and LibreOffice opening every kind.
+
+Golden files live in tests/golden/<plan id>/; after a deliberate change run
+``pytest tests/test_documents.py --update-golden`` and review the diff.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import zipfile
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import docx
+import openpyxl
+import pytest
+
+from flows.documents import service
+from flows.documents.letterhead import place_date
+from flows.documents.pdf import convert, soffice
+from flows.documents.render import CompiledTemplate
+from flows.documents.report import CHART_IMAGE
+from flows.documents.service import TEMPLATE_FILES, TEMPLATES, DocumentOptions
+from flows.intake.engine import IntakeOptions, run_intake
+from flows.plan import Plan, load_plan
+from tests import intake_files as build
+from tests.conftest import CONFIG, ROOT
+
+GOLDEN = Path(__file__).resolve().parent / "golden"
+NO_PDF = DocumentOptions(pdf=False)
+INSTANT = IntakeOptions(settle=0, min_age=0)
+HOSTILE = "A & B <c> {{ x }} {% if %}\nxuống dòng"
+
+
+@dataclass(frozen=True)
+class Campaign:
+    """A worked campaign: inbox, state and outbox after intake, reminders and a report."""
+
+    plan: Plan
+    root: Path
+    as_of: date
+    remind: service.DocumentRun
+    feedback: list[service.DocumentRun]
+    report: service.DocumentRun
+
+    @property
+    def outbox(self) -> Path:
+        return self.root / "outbox"
+
+
+def docx_text(path: Path) -> str:
+    """A document's text in reading order: header, paragraphs, tables as ' | ' rows."""
+    document = docx.Document(str(path))
+    lines = []
+    for block in document.iter_inner_content():
+        if isinstance(block, docx.table.Table):
+            for row in block.rows:
+                lines.append(" | ".join(cell.text.replace("\n", " / ") for cell in row.cells))
+        else:
+            lines.append(block.text)
+    return "\n".join(lines).strip() + "\n"
+
+
+def check_golden(text: str, name: str, update: bool) -> None:
+    path = GOLDEN / name
+    if update:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    assert path.exists(), f"no golden text {path}: run pytest --update-golden"
+    assert text == path.read_text(encoding="utf-8")
+
+
+def _intake(plan: Plan, root: Path, day: date) -> service.DocumentRun:
+    run_intake(plan, root / "inbox", root / "state", day, INSTANT)
+    return service.feedback(plan, root / "inbox", root / "state", root / "outbox", day, NO_PDF)
+
+
+def _finish(plan: Plan, root: Path, day: date, feedback: list[service.DocumentRun]) -> Campaign:
+    state, outbox = root / "state", root / "outbox"
+    reminded = service.remind(plan, state, outbox, day, NO_PDF)
+    reported = service.report(plan, state, outbox, day, NO_PDF)
+    return Campaign(plan, root, day, reminded, feedback, reported)
+
+
+@pytest.fixture(scope="module")
+def hai_duong_campaign(tmp_path_factory: pytest.TempPathFactory, hai_duong: Plan) -> Campaign:
+    """The shipped samples, round by round, then reminders and the report a week after the
+    final due date."""
+    root = tmp_path_factory.mktemp("hai-duong")
+    (root / "inbox").mkdir()
+    feedback = []
+    for folder in sorted((ROOT / "samples").iterdir()):
+        if folder.is_dir():
+            for file in folder.iterdir():
+                shutil.copy2(file, root / "inbox" / file.name)
+            feedback.append(_intake(hai_duong, root, date.fromisoformat(folder.name)))
+    return _finish(hai_duong, root, date(2017, 11, 27), feedback)
+
+
+def dong_ha_rows(plan: Plan, ward: str, **changes: object) -> list[list[object]]:
+    form = plan.forms[0]
+    values: dict[str, object] = {
+        "phuong": ward,
+        "hinh_thuc": "Tổ chức hội nghị",
+        "ngay_so_ket": "05/06/2018",
+        "chi_dao": f"{ward} ban hành kế hoạch, tổ chức ký giao ước thi đua.",
+        "ket_qua": f"{ward}: 95% hộ đạt gia đình văn hóa.",
+        "so_khu_pho": 10,
+        "so_khu_pho_van_hoa": 8,
+        "so_ho": 1200,
+        "so_ho_van_hoa": 1100,
+        "nha_dai_doan_ket": 2,
+        "quy_vi_nguoi_ngheo": 35000000,
+        "dien_hinh": "Khu phố 3 tự quản về vệ sinh môi trường.",
+        "kho_khan": "Kinh phí hạn chế.",
+        "phuong_huong": "Tiếp tục nhân rộng mô hình.",
+        "de_xuat": "",
+    } | changes
+    return [
+        [f"BÁO CÁO SƠ KẾT - {ward.upper()}"],
+        [c.label for c in form.columns],
+        [values[c.key] for c in form.columns],
+    ]
+
+
+@pytest.fixture(scope="module")
+def dong_ha_campaign(tmp_path_factory: pytest.TempPathFactory, dong_ha: Plan) -> Campaign:
+    """Four wards report (one late, one with a user text full of markup, one wrong), the rest
+    do not; reminders and the report two days after the due date."""
+    root = tmp_path_factory.mktemp("dong-ha")
+    inbox = root / "inbox"
+    inbox.mkdir()
+    build.write_xlsx(inbox / "p1.xlsx", dong_ha_rows(dong_ha, "Phường 1"))
+    build.write_xlsx(inbox / "p2.xlsx", dong_ha_rows(dong_ha, "Phường 2", kho_khan=HOSTILE))
+    build.write_xlsx(inbox / "p3.xlsx", dong_ha_rows(dong_ha, "Phường 3", hinh_thuc="Họp"))
+    feedback = [_intake(dong_ha, root, date(2018, 6, 8))]
+    build.write_xlsx(inbox / "dong-le.xlsx", dong_ha_rows(dong_ha, "Phường Đông Lễ"))
+    feedback.append(_intake(dong_ha, root, date(2018, 6, 11)))
+    return _finish(dong_ha, root, date(2018, 6, 12), feedback)
+
+
+CAMPAIGNS = ["hai_duong_campaign", "dong_ha_campaign"]
+
+
+@pytest.fixture(params=CAMPAIGNS)
+def campaign(request: pytest.FixtureRequest) -> Campaign:
+    return request.getfixturevalue(request.param)  # type: ignore[no-any-return]
+
+
+def written(run: service.DocumentRun, kind: str) -> list[Path]:
+    return [Path(w.path) for w in run.written if w.kind == kind]
+
+
+# --- golden texts ---------------------------------------------------------------------------
+
+
+def test_golden_reminder(campaign: Campaign, update_golden: bool) -> None:
+    letters = written(campaign.remind, "reminder")
+    assert letters
+    first = sorted(letters)[0]
+    text = docx_text(campaign.outbox / first)
+    check_golden(text, f"{campaign.plan.campaign.id}/reminder-{first.parent}.txt", update_golden)
+
+
+def test_golden_feedback(campaign: Campaign, update_golden: bool) -> None:
+    sheets = sorted(p for run in campaign.feedback for p in written(run, "feedback"))
+    assert sheets
+    rejected = [p for p in sheets if "bị trả lại" in docx_text(campaign.outbox / p)]
+    assert rejected, "no feedback on a rejected file"
+    text = docx_text(campaign.outbox / rejected[0])
+    check_golden(text, f"{campaign.plan.campaign.id}/feedback.txt", update_golden)
+
+
+def test_golden_report(campaign: Campaign, update_golden: bool) -> None:
+    (report,) = written(campaign.report, "report")
+    text = docx_text(campaign.outbox / report)
+    check_golden(text, f"{campaign.plan.campaign.id}/report.txt", update_golden)
+
+
+# --- what every document must have ------------------------------------------------------------
+
+
+def test_letterhead_and_dates(campaign: Campaign) -> None:
+    plan = campaign.plan
+    documents = [w for run in [campaign.remind, campaign.report] for w in run.written]
+    for item in documents:
+        if not item.path.endswith(".docx"):
+            continue
+        text = docx_text(campaign.outbox / item.path)
+        assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in text
+        assert "Độc lập - Tự do - Hạnh phúc" in text
+        assert plan.issuer.name.upper() in text
+        assert place_date(plan.issuer.place, campaign.as_of) in text
+        assert f"/{plan.issuer.documents[item.kind].symbol}" in text  # type: ignore[index]
+        assert "Nơi nhận:" in text
+        assert plan.issuer.signer.authority.upper() in text
+
+
+@pytest.mark.parametrize(
+    ("day", "expected"),
+    [
+        (date(2017, 9, 5), "Hải Dương, ngày 05 tháng 9 năm 2017"),
+        (date(2017, 1, 20), "Hải Dương, ngày 20 tháng 01 năm 2017"),
+        (date(2017, 2, 3), "Hải Dương, ngày 03 tháng 02 năm 2017"),
+        (date(2017, 12, 31), "Hải Dương, ngày 31 tháng 12 năm 2017"),
+    ],
+)
+def test_place_date(day: date, expected: str) -> None:
+    assert place_date("Hải Dương", day) == expected
+
+
+def test_page_numbers_from_page_two() -> None:
+    for name in TEMPLATE_FILES.values():
+        document = docx.Document(str(TEMPLATES / name))
+        section = document.sections[0]
+        assert section.different_first_page_header_footer, name
+        assert "PAGE" in section.header._element.xml, name
+        assert "PAGE" not in section.first_page_header._element.xml, name
+        assert round(section.page_width.mm) == 210 and round(section.page_height.mm) == 297
+
+
+# --- the template contract --------------------------------------------------------------------
+
+
+def test_every_template_variable_is_provided(campaign: Campaign) -> None:
+    """A template edited in Word that uses a variable the code does not give fails here."""
+    from flows.documents.feedback import feedback_context
+    from flows.documents.letters import build_letters
+    from flows.documents.report import Report
+    from flows.documents.status import Evidence, build_matrix, reminders_due
+
+    plan, day = campaign.plan, campaign.as_of
+    matrix = build_matrix(plan, Evidence(), day)
+    letter = build_letters(plan, matrix, reminders_due(plan, matrix, set()))[0]
+    with service.open_ledger(plan, campaign.root / "state", None) as ledger:
+        row, _ = ledger.files_with_status("rejected")[0]
+    contexts = {
+        "reminder": letter.context,
+        "feedback": feedback_context(plan, row, day, None, day),
+        "report": Report(plan, matrix).context(),
+    }
+    for kind, context in contexts.items():
+        template = CompiledTemplate(TEMPLATES / TEMPLATE_FILES[kind])  # type: ignore[index]
+        assert template.variables <= context.keys(), (kind, template.variables - context.keys())
+
+
+def test_a_template_edited_with_an_unknown_variable_fails_clearly(tmp_path: Path) -> None:
+    copy = tmp_path / "reminder.docx"
+    with (
+        zipfile.ZipFile(TEMPLATES / "reminder.docx") as source,
+        zipfile.ZipFile(copy, "w") as target,
+    ):
+        for info in source.infolist():
+            data = source.read(info)
+            if info.filename == "word/document.xml":
+                data = data.replace(b"{{ site_name }}", b"{{ ten_xa_moi }}", 1)
+                assert b"ten_xa_moi" in data, "the reminder template shows no site_name"
+            target.writestr(info, data)
+    template = CompiledTemplate(copy)
+    assert "ten_xa_moi" in template.variables
+    from flows.documents.render import TemplateProblem
+
+    with pytest.raises(TemplateProblem, match="ten_xa_moi"):
+        template.render({v: "" for v in template.variables - {"ten_xa_moi"}})
+
+
+# --- outbox layout, manifest, once-only -------------------------------------------------------
+
+
+def test_outbox_layout_and_manifest(campaign: Campaign) -> None:
+    site_folders = {s.id for s in campaign.plan.sites} | {"khong-ro-don-vi"}
+    for run in [campaign.remind, campaign.report, *campaign.feedback]:
+        for item in run.written:
+            assert item.path.isascii(), item.path
+            assert (campaign.outbox / item.path).is_file()
+            folder = Path(item.path).parts[0]
+            if item.kind in ("reminder", "feedback", "marked-workbook"):
+                assert folder in site_folders
+                if item.site:
+                    assert folder == item.site
+            else:
+                assert folder == "bao-cao"
+        if run.written:
+            assert run.manifest is not None
+            manifest = json.loads(run.manifest.read_text(encoding="utf-8"))
+            assert [f["path"] for f in manifest["files"]] == [w.path for w in run.written]
+    leftovers = [p for p in campaign.outbox.rglob("*") if p.name.startswith(".tmp-")]
+    assert leftovers == []
+
+
+def test_reminders_once_a_day_unless_forced(campaign: Campaign) -> None:
+    plan, state, outbox = campaign.plan, campaign.root / "state", campaign.outbox
+    assert campaign.remind.written
+    again = service.remind(plan, state, outbox, campaign.as_of, NO_PDF)
+    assert again.written == [] and again.manifest is None
+    forced = service.remind(plan, state, outbox, campaign.as_of, NO_PDF, force=True)
+    assert [w.path for w in forced.written] == [w.path for w in campaign.remind.written]
+
+
+def test_feedback_once_per_file(campaign: Campaign) -> None:
+    plan, root = campaign.plan, campaign.root
+    again = service.feedback(plan, root / "inbox", root / "state", root / "outbox", date.today())
+    assert again.written == []
+    with service.open_ledger(plan, root / "state", None) as ledger:
+        files = ledger.files_with_status("rejected", "accepted", "duplicate")
+        keys = {d.key for d in ledger.documents("feedback")}
+    owed = {f"feedback:{row.id}" for row, _ in files if row.status == "rejected" or row.issues}
+    assert owed == keys
+
+
+def test_marked_workbook_marks_the_bad_cell(dong_ha_campaign: Campaign) -> None:
+    marked = [p for run in dong_ha_campaign.feedback for p in written(run, "marked-workbook")]
+    assert marked
+    book = openpyxl.load_workbook(dong_ha_campaign.outbox / marked[0])
+    assert book.sheetnames[0] == "Danh sách lỗi"
+    data = book[book.sheetnames[1]]
+    assert data["B3"].value == "Họp"
+    assert data["B3"].comment is not None
+
+
+# --- hostile text -----------------------------------------------------------------------------
+
+
+def test_hostile_text_is_literal_in_the_report(dong_ha_campaign: Campaign) -> None:
+    (report,) = written(dong_ha_campaign.report, "report")
+    text = docx_text(dong_ha_campaign.outbox / report)
+    assert HOSTILE in text
+    (workbook,) = written(dong_ha_campaign.report, "report-workbook")
+    book = openpyxl.load_workbook(dong_ha_campaign.outbox / workbook)
+    cells = [c for sheet in book for row in sheet.iter_rows() for c in row]
+    assert any(c.value == HOSTILE for c in cells)
+    assert all(c.data_type != "f" for c in cells)
+
+
+def test_report_has_the_chart(campaign: Campaign) -> None:
+    (report,) = written(campaign.report, "report")
+    (chart,) = written(campaign.report, "chart")
+    with zipfile.ZipFile(campaign.outbox / report) as package:
+        assert package.read(CHART_IMAGE) == (campaign.outbox / chart).read_bytes()
+    assert (campaign.outbox / chart).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+# --- LibreOffice opens every kind -------------------------------------------------------------
+
+
+@pytest.fixture
+def libreoffice() -> None:
+    """LibreOffice is there; CI (MOHINH_REQUIRE_LIBREOFFICE=1) fails rather than skip."""
+    if soffice() is None:
+        if os.environ.get("MOHINH_REQUIRE_LIBREOFFICE"):
+            pytest.fail("LibreOffice is required here but soffice is not on PATH")
+        pytest.skip("LibreOffice is not installed")
+
+
+@pytest.mark.slow
+@pytest.mark.usefixtures("libreoffice")
+def test_libreoffice_converts_every_kind(campaign: Campaign, tmp_path: Path) -> None:
+    kinds = {}
+    for run in [campaign.remind, campaign.report, *campaign.feedback]:
+        for item in run.written:
+            if item.path.endswith(".docx"):
+                kinds.setdefault(item.kind, campaign.outbox / item.path)
+    assert set(kinds) == {"reminder", "feedback", "report"}
+    copies = []
+    for kind, path in kinds.items():
+        copy = tmp_path / f"{kind}.docx"
+        shutil.copy(path, copy)
+        copies.append(copy)
+    converted, problems = convert(copies)
+    assert problems == []
+    for copy in copies:
+        pdf = converted[copy].read_bytes()
+        assert pdf.startswith(b"%PDF") and b"/Type /Page" in pdf.replace(
+            b"/Type/Page", b"/Type /Page"
+        )
+
+
+def test_shipped_plans_are_the_ones_tested() -> None:
+    assert {load_plan(p).campaign.id for p in CONFIG.glob("*.yaml")} == {
+        "hai-duong-2017-nhan-rong-mo-hinh",
+        "dong-ha-2018-so-ket-cvd",
+    }
