@@ -283,7 +283,7 @@ def test_outbox_layout_and_manifest(campaign: Campaign) -> None:
                 if item.site:
                     assert folder == item.site
             else:
-                assert folder == "bao-cao"
+                assert folder == "tong-hop"
         if run.written:
             assert run.manifest is not None
             manifest = json.loads(run.manifest.read_text(encoding="utf-8"))

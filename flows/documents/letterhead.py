@@ -16,7 +16,7 @@ DEFAULT_SUBMIT_TO = "thư mục nhận tệp chung của Ban Thường trực"
 
 
 def place_date(place: str, day: date) -> str:
-    """``Hải Dương, ngày 05 tháng 9 năm 2017``: a leading zero for days below 10 and for
+    """``Hà Nội, ngày 05 tháng 9 năm 2017``: a leading zero for days below 10 and for
     months 1 and 2 (Nghị định 30/2020)."""
     month = f"{day.month:02d}" if day.month <= 2 else str(day.month)
     return f"{place}, ngày {day.day:02d} tháng {month} năm {day.year}"

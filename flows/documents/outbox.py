@@ -7,7 +7,7 @@ Layout (every name ASCII)::
     outbox/<site id>/phan-hoi-<date>-<file>.docx   feedback on a file the site sent
     outbox/<site id>/phan-hoi-<date>-<file>.xlsx   the sender's workbook, bad cells marked
     outbox/khong-ro-don-vi/...                     feedback on files whose site is unknown
-    outbox/bao-cao/bao-cao-tong-hop-<date>.docx    the consolidated report (+ .xlsx, .png)
+    outbox/tong-hop/tong-hop-<date>.docx           the consolidated report (+ .xlsx, .png)
     outbox/runs/<time>-<command>/manifest.json     what each run wrote
 """
 
@@ -22,7 +22,7 @@ from typing import Any
 from flows.documents import pdf
 from flows.documents.render import safe_name, write_atomic
 
-REPORT_FOLDER = "bao-cao"
+REPORT_FOLDER = "tong-hop"
 UNKNOWN_SITE_FOLDER = "khong-ro-don-vi"
 RUNS_FOLDER = "runs"
 

@@ -233,7 +233,7 @@ def write_atomic(path: Path, data: bytes) -> None:
 
 
 def safe_name(text: str, limit: int = 80) -> str:
-    """An ASCII file name part: 'Huyện Cẩm Giàng' -> 'huyen-cam-giang'."""
+    """An ASCII file name part: 'Thị trấn Ví Dụ' -> 'thi-tran-vi-du'."""
     folded = unicodedata.normalize("NFKD", text.replace("đ", "d").replace("Đ", "D"))
     ascii_text = folded.encode("ascii", "ignore").decode("ascii").lower()
     slug = re.sub(r"[^a-z0-9]+", "-", ascii_text).strip("-")

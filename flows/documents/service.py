@@ -159,7 +159,7 @@ def report(
         built = Report(plan, matrix)
         chart = built.chart(state / "cache" / "charts")
         outbox = Outbox(outbox_root, "report", as_of, _now())
-        stem = f"{REPORT_FOLDER}/bao-cao-tong-hop-{as_of:%Y-%m-%d}"
+        stem = f"{REPORT_FOLDER}/tong-hop-{as_of:%Y-%m-%d}"
         docx = template.render(built.context(), {CHART_IMAGE: chart})
         outbox.write(f"{stem}.docx", docx, "report", key=f"report:{as_of.isoformat()}")
         outbox.write(f"{stem}.png", chart, "chart")
