@@ -26,7 +26,7 @@ import jinja2
 from docxtpl import DocxTemplate
 from jinja2 import meta
 from lxml import etree
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from flows.errors import MohinhError
 
@@ -39,6 +39,7 @@ INVALID_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 # docxtpl turns these into tabs, paragraphs and page breaks: user text keeps them as spaces.
 LAYOUT_CONTROLS = str.maketrans({"\t": " ", "\a": " ", "\f": " ", "\v": " "})
 PARALLEL_FROM = 40  # below this many documents, starting worker processes costs more
+PARAGRAPH_BREAK = "\a"  # docxtpl ends the paragraph here and opens one of the same style
 UNDEFINED_NAME = re.compile(r"'([^']+)' is undefined|has no attribute '([^']+)'")
 
 
@@ -46,9 +47,20 @@ class TemplateProblem(MohinhError):
     """A template cannot be used: missing, damaged, a split tag or a missing variable."""
 
 
+class Paragraphs(tuple[str, ...]):
+    """Text to show as separate paragraphs, each taking the paragraph style of the one the
+    variable sits in (a justified paragraph with line breaks stretches every broken line)."""
+
+    __slots__ = ()
+
+
 def clean_text(value: Any) -> Any:
     """What a user's text may put into a document: no XML-invalid characters, no layout
-    controls (a newline stays: it becomes a line break). Markup (our own XML) passes as is."""
+    controls (a newline stays: it becomes a line break). Markup (our own XML) passes as is;
+    :class:`Paragraphs` become escaped paragraphs."""
+    if isinstance(value, Paragraphs):
+        parts = (escape(clean_text(p)).replace("\n", " ") for p in value)
+        return Markup(PARAGRAPH_BREAK.join(parts))
     if isinstance(value, Markup) or not isinstance(value, str):
         return value
     text = unicodedata.normalize("NFC", value.replace("\r\n", "\n").replace("\r", "\n"))

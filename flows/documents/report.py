@@ -19,6 +19,7 @@ from markupsafe import Markup
 
 from flows.documents.chart import status_chart
 from flows.documents.letterhead import letterhead, short_date
+from flows.documents.render import Paragraphs
 from flows.documents.status import STATE_WORDS, Matrix, SiteRow, State
 from flows.documents.wordml import table_xml
 from flows.documents.workbooks import SheetTable
@@ -247,8 +248,11 @@ class Report:
                             pieces.append((milestone.name, text))
                 if pieces:
                     several = len({name for name, _ in pieces}) > 1
-                    text = "\n".join(f"({name}) {t}" if several else t for name, t in pieces)
-                    entries.append({"site": row.name, "text": text})
+                    lines = []
+                    for name, piece in pieces:
+                        first, *rest = piece.splitlines()
+                        lines += [f"({name}) {first}" if several else first, *rest]
+                    entries.append({"site": row.name, "text": Paragraphs(lines)})
             tables = []
             if section.figures:
                 for title, header, rows, totals in self.figure_tables():
@@ -374,7 +378,8 @@ def _titled_table(title: str, header: list[str], rows: list[list[str]], totals: 
     from xml.sax.saxutils import escape
 
     caption = (
-        '<w:p><w:pPr><w:spacing w:before="120" w:after="60"/><w:ind w:firstLine="0"/></w:pPr>'
+        '<w:p><w:pPr><w:keepNext/><w:spacing w:before="120" w:after="60"/>'
+        '<w:ind w:firstLine="0"/></w:pPr>'
         f'<w:r><w:rPr><w:b/><w:i/></w:rPr><w:t xml:space="preserve">{escape(title)}</w:t></w:r>'
         "</w:p>"
     )

@@ -1,0 +1,567 @@
+"""Excel workbooks written by the engine: plain tables, and the sender's file marked with issues.
+
+Every value that reaches a cell goes through :func:`set_text_safe`. Text from senders (names,
+notes, whatever they typed) is never allowed to become a formula, an error value or anything
+else a spreadsheet would interpret: a string is always stored as a string cell, and a string
+that Excel or LibreOffice would turn into something else when the cell is edited (it starts
+with ``=``, ``+``, ``-``, ``@``, a digit...) also gets the "quote prefix" style, so that it
+stays text there too. Characters that XML cannot hold are dropped.
+
+Files are written to a temporary name in the target's folder and moved into place, so a
+reader never sees half a workbook.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+import secrets
+import unicodedata
+import warnings
+import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+
+from openpyxl import Workbook, load_workbook  # type: ignore[import-untyped]
+from openpyxl.cell.cell import Cell, MergedCell  # type: ignore[import-untyped]
+from openpyxl.comments import Comment  # type: ignore[import-untyped]
+from openpyxl.styles import (  # type: ignore[import-untyped]
+    Alignment,
+    Border,
+    Font,
+    PatternFill,
+    Side,
+)
+from openpyxl.utils import get_column_letter  # type: ignore[import-untyped]
+from openpyxl.worksheet.hyperlink import Hyperlink  # type: ignore[import-untyped]
+from openpyxl.worksheet.worksheet import Worksheet  # type: ignore[import-untyped]
+
+from flows.intake.issues import Issue, cell_ref
+from flows.intake.preflight import preflight_file
+from flows.intake.sheet import Sheet
+
+CellValue = str | int | float | date | datetime | bool | None
+"""What :class:`SheetTable` rows hold."""
+
+AnyValue = CellValue | time | timedelta
+"""What a cell may receive (a parsed :class:`Sheet` also holds times and durations)."""
+
+ISSUE_SHEET = "Danh sách lỗi"
+ISSUE_TITLE = "PHIẾU PHẢN HỒI – DANH SÁCH LỖI CẦN SỬA"
+ISSUE_HEADER = [
+    "STT",
+    "Trang tính",
+    "Ô",
+    "Dòng",
+    "Mức độ",
+    "Nội dung",
+    "Giá trị trong tệp",
+    "Gợi ý sửa",
+]
+ISSUE_WIDTHS = [6.0, 18.0, 8.0, 7.0, 9.0, 60.0, 28.0, 45.0]
+SEVERITY_WORDS = {"error": "Lỗi", "warning": "Lưu ý"}
+AUTHOR = "mohinh"
+
+MAX_TEXT = 32_767  # Excel's limit on the characters of one cell
+MAX_ROW = 1_048_576
+MAX_COLUMN = 16_384
+MAX_WIDTH = 60.0
+MIN_WIDTH = 6.0
+# openpyxl builds every cell of a workbook in memory: above this much XML, no marked copy.
+MARK_MAX_UNPACKED = 64 * 1024 * 1024
+
+# Text that a spreadsheet would read as something else if the cell were typed in again.
+_INTERPRETED_START = ("=", "+", "-", "@", "\t", "\r", "\n")
+_NUMBER_LIKE = re.compile(r"\s*[\d.,]")
+# Characters XML 1.0 cannot hold (openpyxl raises IllegalCharacterError on the C0 controls;
+# lone surrogates, from undecodable file names, would fail when the file is saved).
+_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_TITLE_FORBIDDEN = re.compile(r"[\[\]:*?/\\\x00-\x1f\x7f]")
+
+ERROR_FILL = PatternFill(fill_type="solid", start_color="FFFFC7CE", end_color="FFFFC7CE")
+WARNING_FILL = PatternFill(fill_type="solid", start_color="FFFFEB9C", end_color="FFFFEB9C")
+HEADER_FILL = PatternFill(fill_type="solid", start_color="FFDDEBF7", end_color="FFDDEBF7")
+_THIN = Side(style="thin", color="FF9E9E9E")
+BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
+WRAP = Alignment(wrap_text=True, vertical="top")
+DATE_FORMAT = "dd/mm/yyyy"
+DATETIME_FORMAT = "dd/mm/yyyy hh:mm"
+
+
+@dataclass(frozen=True)
+class SheetTable:
+    """One worksheet of a written workbook: an optional note line, a header, the rows."""
+
+    title: str
+    header: list[str]
+    rows: list[list[CellValue]]
+    widths: list[float] | None = None
+    """Excel character widths of the columns; estimated from the content when missing."""
+    note: str | None = None
+    """A line written above the header, e.g. "Tính đến ngày 05/9/2017"."""
+
+
+# --------------------------------------------------------------------------- safe values
+
+
+def safe_cell_value(value: AnyValue) -> AnyValue:
+    """``value`` as a cell may hold it: text without XML-illegal characters and at most
+    32,767 characters, no time zone, no NaN or infinity (those become empty)."""
+    if isinstance(value, str):
+        return _ILLEGAL.sub("", value)[:MAX_TEXT]
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, datetime | time) and value.tzinfo is not None:
+        return value.replace(tzinfo=None)
+    return value
+
+
+def needs_quote_prefix(text: str) -> bool:
+    """Whether Excel or LibreOffice would read ``text`` as a formula, number or date when the
+    cell is typed in again (so it must carry the quote prefix to stay text)."""
+    return text.startswith(_INTERPRETED_START) or bool(_NUMBER_LIKE.match(text))
+
+
+def set_text_safe(cell: Cell, value: AnyValue) -> None:
+    """Put ``value`` in ``cell`` so that no string is ever a formula or interpreted.
+
+    openpyxl makes a formula of any string starting with "=" and an error value of "#N/A" and
+    the like: a string is forced back to a plain string cell. Dates get a day-first format.
+    """
+    value = safe_cell_value(value)
+    cell.value = value
+    if isinstance(value, str):
+        cell.data_type = "s"
+        if needs_quote_prefix(value):
+            cell.quotePrefix = True
+    elif isinstance(value, datetime):
+        cell.number_format = DATETIME_FORMAT if value.time() != time() else DATE_FORMAT
+    elif isinstance(value, date):
+        cell.number_format = DATE_FORMAT
+
+
+def _clean_text(text: str) -> str:
+    return _ILLEGAL.sub("", text)
+
+
+# --------------------------------------------------------------------------- sheet titles
+
+
+def sheet_title(name: str, taken: set[str] | None = None) -> str:
+    """A valid Excel sheet title from ``name``: at most 31 characters, none of ``[]:*?/\\``,
+    not empty, no apostrophe at either end, and (case-insensitively) not in ``taken``."""
+    title = _TITLE_FORBIDDEN.sub(" ", _clean_text(unicodedata.normalize("NFC", name)))
+    title = re.sub(r"\s+", " ", title).strip().strip("'").strip()[:31].strip()
+    if not title or title.casefold() == "history":  # Excel reserves "History"
+        title = f"Trang {title}".strip() if title else "Trang"
+    used = {t.casefold() for t in taken or set()}
+    if title.casefold() not in used:
+        return title
+    number = 2
+    while True:
+        suffix = f" ({number})"
+        candidate = title[: 31 - len(suffix)].rstrip() + suffix
+        if candidate.casefold() not in used:
+            return candidate
+        number += 1
+
+
+def _unique_titles(names: list[str]) -> list[str]:
+    titles: list[str] = []
+    for name in names:
+        titles.append(sheet_title(name, set(titles)))
+    return titles
+
+
+# --------------------------------------------------------------------------- writing files
+
+
+@contextmanager
+def _atomic_target(target: Path) -> Iterator[Path]:
+    """A temporary path next to ``target``; moved onto ``target`` when the block succeeds,
+    removed when it raises."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    while True:  # not tempfile.mkstemp: its files are private (0600), the umask must apply
+        temporary = target.with_name(f".{target.name[:100]}.{secrets.token_hex(6)}.tmp")
+        try:
+            os.close(os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
+            break
+        except FileExistsError:
+            continue
+    try:
+        yield temporary
+        os.replace(temporary, target)
+    except BaseException:
+        with suppress(OSError):
+            temporary.unlink()
+        raise
+
+
+def _shown_length(value: AnyValue) -> int:
+    if value is None:
+        return 0
+    if isinstance(value, datetime):
+        return 16
+    if isinstance(value, date):
+        return 10
+    if isinstance(value, float):
+        return len(f"{value:.2f}")
+    return max((len(line) for line in str(value).splitlines()), default=0)
+
+
+def estimate_widths(header: list[str], rows: list[list[CellValue]]) -> list[float]:
+    """Column widths (Excel characters) that fit the content, between 6 and 60."""
+    count = max([len(header), *(len(r) for r in rows)], default=0)
+    widths: list[float] = []
+    for j in range(count):
+        lengths = [_shown_length(r[j]) for r in rows if j < len(r)]
+        if j < len(header):
+            # A header wraps: its longest word matters more than its whole length.
+            words = header[j].split() or [""]
+            lengths.append(max(max(len(w) for w in words), min(len(header[j]), 20)))
+        widths.append(min(MAX_WIDTH, max(MIN_WIDTH, max(lengths, default=0) + 2.0)))
+    return widths
+
+
+def _fill_table(
+    ws: Worksheet,
+    header: list[str],
+    rows: list[list[CellValue]],
+    widths: list[float] | None,
+    above: list[tuple[str, Font]],
+) -> int:
+    """Write lines ``above`` the table (each merged across it), then the header and rows, with
+    widths, frozen panes and an autofilter; returns the header's row number."""
+    count = max([len(header), *(len(r) for r in rows)], default=0)
+    chosen = estimate_widths(header, rows)
+    for j, width in enumerate(widths or []):
+        if j < len(chosen):
+            chosen[j] = width
+    for j, width in enumerate(chosen, start=1):
+        ws.column_dimensions[get_column_letter(j)].width = width
+    span = max(sum(chosen), 40.0)
+    for i, (text, font) in enumerate(above, start=1):
+        cell = ws.cell(row=i, column=1)
+        set_text_safe(cell, text)
+        cell.font = font
+        cell.alignment = Alignment(wrap_text=True, vertical="center")
+        if count > 1:
+            ws.merge_cells(start_row=i, start_column=1, end_row=i, end_column=count)
+        size = float(font.sz or 11)
+        lines = sum(math.ceil(max(len(line), 1) * size / 11 / span) for line in text.splitlines())
+        ws.row_dimensions[i].height = max(lines, 1) * size * 1.4 + 4
+    top = len(above) + 1
+    for j, label in enumerate(header, start=1):
+        cell = ws.cell(row=top, column=j)
+        set_text_safe(cell, label)
+        cell.font = Font(bold=True)
+        cell.fill = HEADER_FILL
+        cell.border = BORDER
+        cell.alignment = Alignment(wrap_text=True, vertical="center", horizontal="center")
+    for i, row in enumerate(rows, start=top + 1):
+        for j, value in enumerate(row, start=1):
+            cell = ws.cell(row=i, column=j)
+            set_text_safe(cell, value)
+            cell.border = BORDER
+            cell.alignment = WRAP
+    if count:
+        ws.freeze_panes = ws.cell(row=top + 1, column=1)
+        ws.auto_filter.ref = f"A{top}:{get_column_letter(count)}{top + max(len(rows), 1)}"
+    return top
+
+
+def write_workbook(path: Path, sheets: list[SheetTable]) -> None:
+    """Write ``sheets`` as an .xlsx at ``path`` (atomically; an empty list gives one empty sheet).
+
+    Each sheet has its note line (if any), a bold header with a fill, frozen panes below the
+    header, an autofilter, column widths, wrapped text and dates as dd/mm/yyyy.
+    """
+    workbook = Workbook()
+    default = workbook.active
+    titles = _unique_titles([s.title for s in sheets])
+    for table, title in zip(sheets, titles, strict=True):
+        ws = workbook.create_sheet(title)
+        above = [(table.note, Font(italic=True))] if table.note else []
+        _fill_table(ws, table.header, table.rows, table.widths, above)
+    if sheets and default is not None:
+        workbook.remove(default)
+    elif default is not None:
+        default.title = "Trang 1"
+    workbook.active = 0
+    with _atomic_target(path) as temporary:
+        workbook.save(temporary)
+
+
+# --------------------------------------------------------------------------- marking a file
+
+
+@dataclass(frozen=True)
+class _Mark:
+    """Where an issue lands: its worksheet (if found) and the cell marked (if any)."""
+
+    issue: Issue
+    ws: Worksheet | None
+    row: int | None = None
+    column: int | None = None
+
+
+def mark_workbook(
+    source: Path,
+    kind: str,
+    issues: list[Issue],
+    target: Path,
+    sheets: list[Sheet] | None = None,
+) -> bool:
+    """Write at ``target`` a copy of the sender's workbook, marked for them to fix and resend.
+
+    The first sheet, "Danh sách lỗi", lists every issue with a link to its cell; in the data
+    sheets each issue's cell is filled (red for errors, yellow for warnings) and carries a
+    comment. An issue with a row but no column marks the first used cell of the row; one
+    without a sheet or row is only listed. An .xlsx is copied with its formatting (it is
+    checked with the intake's preflight first, since openpyxl parses it in this process); an
+    .xls, .ods or .csv, which openpyxl cannot read, is rebuilt from its parsed ``sheets``.
+    Marks of an earlier run (our issue sheet, our comments and their fills) are removed first,
+    for a marked file sent back. ``source`` is never modified.
+
+    Returns ``False``, writing nothing, when the workbook cannot be loaded or written.
+    """
+    try:
+        loaded = _load(source, kind, sheets)
+    except Exception:  # a sender's file: whatever openpyxl raises means "cannot copy it"
+        return False
+    if loaded is None:
+        return False
+    workbook, names = loaded
+    try:
+        _unmark(workbook, names)
+        marks = [_locate(workbook, names, issue) for issue in issues]
+        for ws, cells in _by_cell(marks):
+            for (row, column), found in cells.items():
+                _mark_cell(ws, row, column, found)
+        _issue_sheet(workbook, marks)
+        with _atomic_target(target) as temporary:
+            workbook.save(temporary)
+    except Exception:  # a workbook openpyxl loaded but cannot write back
+        return False
+    return True
+
+
+_Loaded = tuple[Workbook, dict[str, Worksheet]]
+
+
+def _load(source: Path, kind: str, sheets: list[Sheet] | None) -> _Loaded | None:
+    """The workbook to mark, and its worksheets by the names the parser gave them."""
+    if kind in ("xls", "ods", "csv"):
+        return None if sheets is None else _rebuild(sheets)
+    if kind != "xlsx":
+        return None
+    checked = preflight_file(source)
+    if not checked.readable or checked.kind != "xlsx":
+        return None
+    with zipfile.ZipFile(source) as archive:
+        if sum(info.file_size for info in archive.infolist()) > MARK_MAX_UNPACKED:
+            return None
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # "extension is not supported" and the like
+        workbook = load_workbook(source, keep_vba=False, keep_links=False)
+    return workbook, {ws.title: ws for ws in workbook.worksheets}
+
+
+def _rebuild(sheets: list[Sheet]) -> _Loaded:
+    """A workbook holding the parsed values at their Excel positions, merges re-applied."""
+    workbook = Workbook()
+    default = workbook.active
+    names: dict[str, Worksheet] = {}
+    titles = _unique_titles([s.name or f"Trang {i}" for i, s in enumerate(sheets, start=1)])
+    for sheet, title in zip(sheets, titles, strict=True):
+        ws = workbook.create_sheet(title)
+        names.setdefault(sheet.name, ws)
+        for i, row in enumerate(sheet.rows, start=sheet.first_row):
+            for j, value in enumerate(row, start=sheet.first_column):
+                if value is not None and i <= MAX_ROW and j <= MAX_COLUMN:
+                    set_text_safe(ws.cell(row=i, column=j), value)
+        applied: list[tuple[int, int, int, int]] = []
+        for r1, c1, r2, c2 in sheet.merged:
+            overlaps = any(
+                r1 <= b2 and b1 <= r2 and c1 <= d2 and d1 <= c2 for b1, d1, b2, d2 in applied
+            )
+            if (r1, c1) == (r2, c2) or overlaps or r2 > MAX_ROW or c2 > MAX_COLUMN:
+                continue
+            ws.merge_cells(start_row=r1, start_column=c1, end_row=r2, end_column=c2)
+            applied.append((r1, c1, r2, c2))
+        shown = [[v if isinstance(v, CellValue) else str(v) for v in r] for r in sheet.rows]
+        widths = estimate_widths([], shown)
+        for j, width in enumerate(widths, start=sheet.first_column):
+            ws.column_dimensions[get_column_letter(j)].width = width
+    if sheets and default is not None:
+        workbook.remove(default)
+    return workbook, names
+
+
+def _same_name(a: str, b: str) -> bool:
+    return unicodedata.normalize("NFC", a).casefold() == unicodedata.normalize("NFC", b).casefold()
+
+
+def _find_sheet(workbook: Workbook, names: dict[str, Worksheet], issue: Issue) -> Worksheet | None:
+    name = issue.sheet
+    if name is None:  # a sheet-less issue about a row: clear only with one sheet
+        one = issue.row is not None and len(workbook.worksheets) == 1
+        return workbook.worksheets[0] if one else None
+    if name in names:
+        return names[name]
+    return next((ws for key, ws in names.items() if _same_name(key, name)), None)
+
+
+def _locate(workbook: Workbook, names: dict[str, Worksheet], issue: Issue) -> _Mark:
+    ws = _find_sheet(workbook, names, issue)
+    row, column = issue.row, issue.column
+    if ws is None or row is None or not 1 <= row <= MAX_ROW:
+        return _Mark(issue, ws)
+    if column is None:
+        column = _first_used(ws, row)
+    elif not 1 <= column <= MAX_COLUMN:
+        return _Mark(issue, ws)
+    for merged in ws.merged_cells.ranges:  # a comment only fits the top-left cell of a merge
+        if merged.min_row <= row <= merged.max_row and merged.min_col <= column <= merged.max_col:
+            row, column = merged.min_row, merged.min_col
+            break
+    return _Mark(issue, ws, row, column)
+
+
+def _first_used(ws: Worksheet, row: int) -> int:
+    """The column of the first non-empty cell of ``row`` (the first column when none)."""
+    if row <= ws.max_row:
+        for cells in ws.iter_rows(min_row=row, max_row=row):
+            for cell in cells:
+                value = cell.value
+                if value is not None and not (isinstance(value, str) and not value.strip()):
+                    return int(cell.column or 1)
+    return max(1, int(ws.min_column))
+
+
+def _by_cell(marks: list[_Mark]) -> list[tuple[Worksheet, dict[tuple[int, int], list[Issue]]]]:
+    """The issues of each marked cell, grouped by worksheet, in the order met."""
+    grouped: dict[int, tuple[Worksheet, dict[tuple[int, int], list[Issue]]]] = {}
+    for mark in marks:
+        if mark.ws is None or mark.row is None or mark.column is None:
+            continue
+        _, cells = grouped.setdefault(id(mark.ws), (mark.ws, {}))
+        cells.setdefault((mark.row, mark.column), []).append(mark.issue)
+    return list(grouped.values())
+
+
+def _comment_text(issues: list[Issue]) -> str:
+    parts = []
+    for issue in issues:
+        text = f"{SEVERITY_WORDS.get(issue.severity, issue.severity)}: {issue.message}"
+        if issue.suggestion:
+            text += f"\nGợi ý sửa: {issue.suggestion}"
+        parts.append(text)
+    return "\n\n".join(parts)
+
+
+def _comment(text: str) -> Comment:
+    """A comment by mohinh sized for its text (openpyxl's default box is tiny)."""
+    text = _clean_text(text)[:MAX_TEXT]
+    width = 360  # pixels: about 55 characters a line
+    lines = sum(math.ceil(max(len(line), 1) / 50) for line in text.splitlines())
+    return Comment(text, AUTHOR, height=min(600, 16 * max(lines, 1) + 16), width=width)
+
+
+def _mark_cell(ws: Worksheet, row: int, column: int, issues: list[Issue]) -> None:
+    cell = ws.cell(row=row, column=column)
+    cell.fill = ERROR_FILL if any(i.is_error for i in issues) else WARNING_FILL
+    if isinstance(cell, MergedCell):  # not the top-left of a merge: no comment fits there
+        return
+    text = _comment_text(issues)
+    earlier = cell.comment
+    if earlier is not None and earlier.author != AUTHOR and earlier.text:
+        text += f"\n\n(Ghi chú có sẵn trong tệp: {earlier.text})"
+    with suppress(AttributeError, ValueError, TypeError):
+        cell.comment = _comment(text)
+
+
+def _unmark(workbook: Workbook, names: dict[str, Worksheet]) -> None:
+    """Remove what an earlier :func:`mark_workbook` added to this (resent) workbook."""
+    for ws in list(workbook.worksheets):
+        if _same_name(ws.title, ISSUE_SHEET) and len(workbook.worksheets) > 1:
+            workbook.remove(ws)
+            for key in [k for k, v in names.items() if v is ws]:
+                del names[key]
+    for ws in workbook.worksheets:
+        for cells in ws.iter_rows():
+            for cell in cells:
+                comment = cell.comment
+                if comment is None or comment.author != AUTHOR:
+                    continue
+                cell.comment = None
+                colour = cell.fill.fgColor.rgb if cell.fill.fill_type == "solid" else None
+                if colour in (ERROR_FILL.fgColor.rgb, WARNING_FILL.fgColor.rgb):
+                    cell.fill = PatternFill(fill_type=None)
+
+
+def _quoted(title: str) -> str:
+    """A sheet title as a formula or link names it: ``'Sheet 1'``."""
+    return "'" + title.replace("'", "''") + "'"
+
+
+def _issue_sheet(workbook: Workbook, marks: list[_Mark]) -> None:
+    """Put the list of issues first, and make it the sheet that opens."""
+    ws = workbook.create_sheet(sheet_title(ISSUE_SHEET, set(workbook.sheetnames)), 0)
+    errors = sum(1 for m in marks if m.issue.is_error)
+    warnings_count = len(marks) - errors
+    note = (
+        f"Tệp có {errors} lỗi (ô tô đỏ) và {warnings_count} lưu ý (ô tô vàng). Bấm vào địa chỉ "
+        "ô để đến ô đó; đưa chuột lên ô được tô màu để đọc ghi chú. Xin sửa các lỗi trong "
+        "các trang dữ liệu, lưu lại rồi gửi lại tệp."
+    )
+    rows: list[list[CellValue]] = []
+    for number, mark in enumerate(marks, start=1):
+        issue = mark.issue
+        rows.append(
+            [
+                number,
+                mark.ws.title if mark.ws is not None else issue.sheet,
+                issue.cell,
+                issue.row,
+                SEVERITY_WORDS.get(issue.severity, issue.severity),
+                issue.message,
+                issue.value,
+                issue.suggestion,
+            ]
+        )
+    above = [(ISSUE_TITLE, Font(bold=True, size=14)), (note, Font(italic=True))]
+    top = _fill_table(ws, ISSUE_HEADER, rows, ISSUE_WIDTHS, above)
+    ws.cell(row=1, column=1).alignment = Alignment(horizontal="center", vertical="center")
+    for i, mark in enumerate(marks, start=top + 1):
+        ws.cell(row=i, column=5).fill = ERROR_FILL if mark.issue.is_error else WARNING_FILL
+        if mark.ws is None or mark.row is None or mark.column is None:
+            continue
+        link = ws.cell(row=i, column=3 if mark.issue.cell else 4)
+        location = f"{_quoted(mark.ws.title)}!{cell_ref(mark.row, mark.column)}"
+        link.hyperlink = Hyperlink(ref=link.coordinate, location=location)
+        link.font = Font(color="FF0563C1", underline="single")
+    ws.print_title_rows = f"{top}:{top}"
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    _open_first(workbook)
+
+
+def _open_first(workbook: Workbook) -> None:
+    """Make the first sheet the only selected one (several selected sheets would be grouped,
+    and typing into one would change them all)."""
+    for index, name in enumerate(workbook.sheetnames):
+        sheet = workbook[name]
+        views = getattr(sheet, "views", None) or getattr(sheet, "sheetViews", None)
+        for view in getattr(views, "sheetView", []):
+            view.tabSelected = index == 0
+    workbook.active = 0
+    for view in workbook.views:
+        view.firstSheet = 0
+        view.activeTab = 0
