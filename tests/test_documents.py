@@ -33,6 +33,8 @@ from tests.conftest import CONFIG, ROOT
 GOLDEN = Path(__file__).resolve().parent / "golden"
 NO_PDF = DocumentOptions(pdf=False)
 INSTANT = IntakeOptions(settle=0, min_age=0)
+UMASK = os.umask(0o022)
+os.umask(UMASK)
 HOSTILE = "A & B <c> {{ x }} {% if %}\nxuống dòng"
 
 
@@ -277,6 +279,8 @@ def test_outbox_layout_and_manifest(campaign: Campaign) -> None:
         for item in run.written:
             assert item.path.isascii(), item.path
             assert (campaign.outbox / item.path).is_file()
+            mode = (campaign.outbox / item.path).stat().st_mode & 0o777
+            assert mode == 0o666 & ~UMASK, (item.path, oct(mode))  # not private like mkstemp
             folder = Path(item.path).parts[0]
             if item.kind in ("reminder", "feedback", "marked-workbook"):
                 assert folder in site_folders
@@ -288,7 +292,7 @@ def test_outbox_layout_and_manifest(campaign: Campaign) -> None:
             assert run.manifest is not None
             manifest = json.loads(run.manifest.read_text(encoding="utf-8"))
             assert [f["path"] for f in manifest["files"]] == [w.path for w in run.written]
-    leftovers = [p for p in campaign.outbox.rglob("*") if p.name.startswith(".tmp-")]
+    leftovers = [p for p in campaign.outbox.rglob("*") if p.name.endswith(".tmp")]
     assert leftovers == []
 
 

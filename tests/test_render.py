@@ -8,12 +8,12 @@ from pathlib import Path
 import docx
 import pytest
 
+from flows.documents.atomic import write_atomic
 from flows.documents.render import (
     CompiledTemplate,
     TemplateProblem,
     clean_text,
     safe_name,
-    write_atomic,
 )
 
 HOSTILE = "A & B <b>x</b> > {{ name }} {% if 1 %}y{% endif %}\nline 2 =1+1 +84 -5 @x"

@@ -11,8 +11,6 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import os
-import secrets
 import textwrap
 import unicodedata
 from dataclasses import dataclass
@@ -27,6 +25,8 @@ from matplotlib.font_manager import FontProperties, findfont
 from matplotlib.ft2font import FT2Font
 from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator
+
+from flows.documents.atomic import write_atomic
 
 # Every letter Vietnamese adds to ASCII, upper and lower case.
 VIETNAMESE_UPPER = "ẠẢÃÀÁÂẦẤẬẨẪĂẰẮẶẲẴĐƠỜỚỢỞỠƯỪỨỰỬỮẸẺẼÈÉÊỀẾỆỂỄỊỈĨÌÍỌỎÕÒÓÔỒỐỘỔỖỤỦŨÙÚỴỶỸỲÝ"
@@ -105,7 +105,7 @@ def status_chart(
     if stored.is_file():
         return stored.read_bytes()
     png = draw_chart(rows, legend, title, font)
-    _write_atomic(stored, png)
+    write_atomic(stored, png)
     return png
 
 
@@ -121,16 +121,6 @@ def chart_key(rows: list[StatusRow], legend: list[LegendEntry], title: str, font
     }
     text = json.dumps(shape, ensure_ascii=False, sort_keys=True)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-def _write_atomic(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
-    try:
-        temporary.write_bytes(data)
-        os.replace(temporary, path)
-    finally:
-        temporary.unlink(missing_ok=True)
 
 
 def _nfc(text: str) -> str:

@@ -20,7 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from flows.documents import pdf
-from flows.documents.render import safe_name, write_atomic
+from flows.documents.atomic import write_atomic
+from flows.documents.render import safe_name
 
 REPORT_FOLDER = "tong-hop"
 UNKNOWN_SITE_FOLDER = "khong-ro-don-vi"

@@ -13,7 +13,6 @@ from __future__ import annotations
 import io
 import os
 import re
-import tempfile
 import unicodedata
 import zipfile
 from collections.abc import Iterator, Mapping, Sequence
@@ -226,22 +225,6 @@ def render_many(
         processes, initializer=_start_worker, initargs=(template.path,)
     ) as pool:
         yield from pool.map(_render_in_worker, contexts, chunksize=chunk)
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file in the same folder and a rename, so
-    a reader never sees half a file and a crash leaves the old one (or none)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=".tmp-", suffix=path.suffix, dir=path.parent)
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
 
 
 def safe_name(text: str, limit: int = 80) -> str:

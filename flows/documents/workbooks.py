@@ -14,14 +14,11 @@ reader never sees half a workbook.
 from __future__ import annotations
 
 import math
-import os
 import re
-import secrets
 import unicodedata
 import warnings
 import zipfile
-from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
@@ -40,6 +37,7 @@ from openpyxl.utils import get_column_letter  # type: ignore[import-untyped]
 from openpyxl.worksheet.hyperlink import Hyperlink  # type: ignore[import-untyped]
 from openpyxl.worksheet.worksheet import Worksheet  # type: ignore[import-untyped]
 
+from flows.documents.atomic import atomic_target
 from flows.intake.issues import Issue, cell_ref
 from flows.intake.preflight import preflight_file
 from flows.intake.sheet import Sheet
@@ -180,27 +178,6 @@ def _unique_titles(names: list[str]) -> list[str]:
 # --------------------------------------------------------------------------- writing files
 
 
-@contextmanager
-def _atomic_target(target: Path) -> Iterator[Path]:
-    """A temporary path next to ``target``; moved onto ``target`` when the block succeeds,
-    removed when it raises."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    while True:  # not tempfile.mkstemp: its files are private (0600), the umask must apply
-        temporary = target.with_name(f".{target.name[:100]}.{secrets.token_hex(6)}.tmp")
-        try:
-            os.close(os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
-            break
-        except FileExistsError:
-            continue
-    try:
-        yield temporary
-        os.replace(temporary, target)
-    except BaseException:
-        with suppress(OSError):
-            temporary.unlink()
-        raise
-
-
 def _shown_length(value: AnyValue) -> int:
     if value is None:
         return 0
@@ -292,7 +269,7 @@ def write_workbook(path: Path, sheets: list[SheetTable]) -> None:
     elif default is not None:
         default.title = "Trang 1"
     workbook.active = 0
-    with _atomic_target(path) as temporary:
+    with atomic_target(path) as temporary:
         workbook.save(temporary)
 
 
@@ -343,7 +320,7 @@ def mark_workbook(
             for (row, column), found in cells.items():
                 _mark_cell(ws, row, column, found)
         _issue_sheet(workbook, marks)
-        with _atomic_target(target) as temporary:
+        with atomic_target(target) as temporary:
             workbook.save(temporary)
     except Exception:  # a workbook openpyxl loaded but cannot write back
         return False
