@@ -360,15 +360,15 @@ def simulate(
     for day, reminders in days:
         if not reminders:
             continue
-        letters = len({r.site for r in reminders})
-        total += letters
-        out.print(f"[bold]{day:%d/%m/%Y}[/bold]: {letters} công văn")
+        by_site: dict[str, list[str]] = {}
         for reminder in reminders:
-            out.print(
-                f"  {names[reminder.site]} — {milestones[reminder.milestone]}: "
-                f"{reminder.level.label}",
-                markup=False,
+            by_site.setdefault(reminder.site, []).append(
+                f"{milestones[reminder.milestone]} ({reminder.level.label})"
             )
+        total += len(by_site)
+        out.print(f"[bold]{day:%d/%m/%Y}[/bold]: {len(by_site)} công văn")
+        for site, items in by_site.items():
+            out.print(f"  {names[site]}: {'; '.join(items)}", markup=False)
     out.print(
         f"Từ {first:%d/%m/%Y} đến {last:%d/%m/%Y}: {total} công văn (chưa ghi gì).",
         markup=False,
