@@ -38,18 +38,18 @@ bench: $(STAMP)
 	$(VENV)/bin/python bench/documents.py
 
 test: $(STAMP)
-	$(VENV)/bin/ruff check flows tests bench samples
-	$(VENV)/bin/ruff format --check flows tests bench samples
+	$(VENV)/bin/ruff check flows tests bench samples templates
+	$(VENV)/bin/ruff format --check flows tests bench samples templates
 	$(VENV)/bin/mypy
 	$(VENV)/bin/pytest
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check flows tests bench samples
+	$(VENV)/bin/ruff check flows tests bench samples templates
 	$(VENV)/bin/mypy
 
 format: $(STAMP)
-	$(VENV)/bin/ruff format flows tests bench samples
-	$(VENV)/bin/ruff check --fix flows tests bench samples
+	$(VENV)/bin/ruff format flows tests bench samples templates
+	$(VENV)/bin/ruff check --fix flows tests bench samples templates
 
 lock: $(UV)
 	$(UV) lock --python $(PYTHON)

@@ -31,14 +31,15 @@ from pathlib import Path
 from docx import Document
 from docx.document import Document as DocumentObject
 from docx.enum.section import WD_ORIENT
-from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
+from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import parse_xml
 from docx.oxml.ns import nsdecls, qn
 from docx.shared import Cm, Pt, RGBColor
 from docx.table import Table, _Cell
 from docx.text.paragraph import Paragraph
-from lxml import etree
 from PIL import Image, ImageDraw
+
+from flows.documents.render import split_tags
 
 FONT = "Times New Roman"
 BODY_PT = 14
@@ -59,16 +60,38 @@ MOTTO_LINE_CM = 5.7  # "Độc lập - Tự do - Hạnh phúc" in 13 pt bold is 
 SIGN_LEFT_CM = 7.0
 SIGN_RIGHT_CM = TEXT_WIDTH_CM - SIGN_LEFT_CM
 
-ISSUER = "Ban Thường trực Ủy ban MTTQ Việt Nam tỉnh"
+ISSUER = "{{ issuer_in_text }}"
 
 # Children of w:pPr that come after w:pBdr, in schema order (Word refuses another order).
-AFTER_PBDR = (
-    "w:shd w:tabs w:suppressAutoHyphens w:kinsoku w:wordWrap w:overflowPunct w:topLinePunct "
-    "w:autoSpaceDE w:autoSpaceDN w:bidi w:adjustRightInd w:snapToGrid w:spacing w:ind "
-    "w:contextualSpacing w:mirrorIndents w:suppressOverlap w:jc w:textDirection "
-    "w:textAlignment w:textboxTightWrap w:outlineLvl w:divId w:cnfStyle w:rPr w:sectPr "
-    "w:pPrChange"
-).split()
+AFTER_PBDR = [
+    "w:shd",
+    "w:tabs",
+    "w:suppressAutoHyphens",
+    "w:kinsoku",
+    "w:wordWrap",
+    "w:overflowPunct",
+    "w:topLinePunct",
+    "w:autoSpaceDE",
+    "w:autoSpaceDN",
+    "w:bidi",
+    "w:adjustRightInd",
+    "w:snapToGrid",
+    "w:spacing",
+    "w:ind",
+    "w:contextualSpacing",
+    "w:mirrorIndents",
+    "w:suppressOverlap",
+    "w:jc",
+    "w:textDirection",
+    "w:textAlignment",
+    "w:textboxTightWrap",
+    "w:outlineLvl",
+    "w:divId",
+    "w:cnfStyle",
+    "w:rPr",
+    "w:sectPr",
+    "w:pPrChange",
+]
 
 Container = DocumentObject | _Cell
 
@@ -264,7 +287,10 @@ def page_numbers(doc: DocumentObject) -> None:
     par.alignment = WD_ALIGN_PARAGRAPH.CENTER
     par.paragraph_format.first_line_indent = Cm(0)
     par.paragraph_format.space_after = Pt(0)
-    rpr = f'<w:rPr><w:rFonts w:ascii="{FONT}" w:hAnsi="{FONT}" w:cs="{FONT}"/><w:sz w:val="26"/></w:rPr>'
+    rpr = (
+        f'<w:rPr><w:rFonts w:ascii="{FONT}" w:hAnsi="{FONT}" w:cs="{FONT}"/>'
+        '<w:sz w:val="26"/></w:rPr>'
+    )
     for inner in (
         '<w:fldChar w:fldCharType="begin"/>',
         '<w:instrText xml:space="preserve"> PAGE </w:instrText>',
@@ -335,7 +361,8 @@ def contact(doc: DocumentObject) -> None:
     tag(doc, "{%p if department %}")
     body(
         doc,
-        "Mọi vướng mắc trong quá trình thực hiện, đề nghị liên hệ {{ department }} để được hướng dẫn.",
+        "Mọi vướng mắc trong quá trình thực hiện, đề nghị liên hệ {{ department }} "
+        "để được hướng dẫn.",
     )
     tag(doc, "{%p endif %}")
 
@@ -642,45 +669,7 @@ TEMPLATES: dict[str, Callable[[], DocumentObject]] = {
 
 # --------------------------------------------------------------------------- checks
 
-W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
-TAG = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.DOTALL)
-BLOCK_TAG = re.compile(r"\{%(p|tr|tc)\s|\{\{(p|tr|tc)\s")
 TEXT_PARTS = re.compile(r"word/(document|header\d*|footer\d*|footnotes|endnotes)\.xml")
-
-
-def tag_problems(xml: bytes) -> list[str]:
-    """Tags split over several w:t, unclosed tags, and block tags that share their
-    paragraph or row with other text (docxtpl drops that text)."""
-    root = etree.fromstring(xml)
-    problems: list[str] = []
-    for number, par in enumerate(root.iter(f"{{{W}}}p"), start=1):
-        pieces = [t.text or "" for t in par.iter(f"{{{W}}}t")]
-        text = "".join(pieces)
-        bounds, start = [], 0
-        for piece in pieces:
-            bounds.append((start, start + len(piece)))
-            start += len(piece)
-        covered: set[int] = set()
-        for match in TAG.finditer(text):
-            covered.update(range(match.start(), match.end()))
-            if not any(a <= match.start() and match.end() <= b for a, b in bounds):
-                problems.append(f"paragraph {number}: split tag {match.group(0)!r}")
-        for opener in ("{{", "{%", "{#", "}}", "%}", "#}"):
-            for found in re.finditer(re.escape(opener), text):
-                if found.start() not in covered:
-                    problems.append(f"paragraph {number}: unmatched {opener!r} in {text!r}")
-        block = BLOCK_TAG.search(text)
-        if (
-            block
-            and (block.group(1) or block.group(2)) != "tr"
-            and TAG.fullmatch(text.strip()) is None
-        ):
-            problems.append(f"paragraph {number}: {text!r} is not alone in its paragraph")
-    for number, row in enumerate(root.iter(f"{{{W}}}tr"), start=1):
-        text = "".join(t.text or "" for t in row.iter(f"{{{W}}}t"))
-        if re.search(r"\{%tr\s", text) and TAG.fullmatch(text.strip()) is None:
-            problems.append(f"table row {number}: {text!r} is not alone in its row")
-    return problems
 
 
 def check(path: Path) -> None:
@@ -689,7 +678,7 @@ def check(path: Path) -> None:
     with zipfile.ZipFile(path) as package:
         for name in package.namelist():
             if TEXT_PARTS.fullmatch(name):
-                problems += [f"{path.name} {name}: {p}" for p in tag_problems(package.read(name))]
+                problems += [f"{path.name} {name}: {p}" for p in split_tags(package.read(name))]
         media = sorted(n for n in package.namelist() if n.startswith("word/media/"))
     expected = [CHART_MEDIA] if path.name == "report.docx" else []
     if media != expected:

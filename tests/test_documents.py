@@ -35,6 +35,8 @@ NO_PDF = DocumentOptions(pdf=False)
 INSTANT = IntakeOptions(settle=0, min_age=0)
 UMASK = os.umask(0o022)
 os.umask(UMASK)
+HOSTILE_NAME = "p3 & <b> {{ x }}.xlsx"
+BAD_CHOICE = "@Họp & <b> {% if %}"
 HOSTILE = "A & B <c> {{ x }} {% if %}\nxuống dòng"
 
 
@@ -138,7 +140,7 @@ def dong_ha_campaign(tmp_path_factory: pytest.TempPathFactory, dong_ha: Plan) ->
     inbox.mkdir()
     build.write_xlsx(inbox / "p1.xlsx", dong_ha_rows(dong_ha, "Phường 1"))
     build.write_xlsx(inbox / "p2.xlsx", dong_ha_rows(dong_ha, "Phường 2", kho_khan=HOSTILE))
-    build.write_xlsx(inbox / "p3.xlsx", dong_ha_rows(dong_ha, "Phường 3", hinh_thuc="Họp"))
+    build.write_xlsx(inbox / HOSTILE_NAME, dong_ha_rows(dong_ha, "Phường 3", hinh_thuc=BAD_CHOICE))
     feedback = [_intake(dong_ha, root, date(2018, 6, 8))]
     build.write_xlsx(inbox / "dong-le.xlsx", dong_ha_rows(dong_ha, "Phường Đông Lễ"))
     feedback.append(_intake(dong_ha, root, date(2018, 6, 11)))
@@ -322,8 +324,18 @@ def test_marked_workbook_marks_the_bad_cell(dong_ha_campaign: Campaign) -> None:
     book = openpyxl.load_workbook(dong_ha_campaign.outbox / marked[0])
     assert book.sheetnames[0] == "Danh sách lỗi"
     data = book[book.sheetnames[1]]
-    assert data["B3"].value == "Họp"
+    assert data["B3"].value == BAD_CHOICE and data["B3"].data_type == "s"
     assert data["B3"].comment is not None
+    listing = [c for row in book["Danh sách lỗi"].iter_rows() for c in row]
+    assert BAD_CHOICE in [c.value for c in listing]
+    assert all(c.data_type != "f" for c in listing)
+
+
+def test_hostile_text_is_literal_in_the_feedback(dong_ha_campaign: Campaign) -> None:
+    sheets = [p for run in dong_ha_campaign.feedback for p in written(run, "feedback")]
+    texts = [docx_text(dong_ha_campaign.outbox / p) for p in sheets]
+    text = next(t for t in texts if HOSTILE_NAME in t)
+    assert BAD_CHOICE in text
 
 
 # --- hostile text -----------------------------------------------------------------------------

@@ -60,7 +60,7 @@ def test_a_split_tag_names_the_template_and_the_tag(tmp_path: Path) -> None:
 
 def test_an_unclosed_tag_is_reported(tmp_path: Path) -> None:
     path = template_with(tmp_path, ["{{ name"], ["}}"])
-    with pytest.raises(TemplateProblem, match="không có thẻ đóng"):
+    with pytest.raises(TemplateProblem, match="không có dấu đi cặp"):
         CompiledTemplate(path)
 
 

@@ -39,11 +39,13 @@ def recipient_lines(items: list[str]) -> str:
 def letterhead(plan: Plan, kind: DocumentKind, as_of: date) -> dict[str, Any]:
     """The variables every template uses, for a document of ``kind`` dated ``as_of``."""
     issuer = plan.issuer
-    settings = issuer.documents.get(kind)
+    # A kind without its own settings (feedback, often) numbers and lists like the letters.
+    settings = issuer.documents.get(kind) or issuer.documents.get("reminder")
     symbol = f"/{settings.symbol}" if settings else ""
     return {
         "org_parent": "\n".join(line.upper() for line in issuer.parent),
         "org_name": issuer.name.upper(),
+        "issuer_in_text": issuer.in_text or issuer.name.capitalize(),
         "number": f"Số:{NUMBER_SPACE}{symbol}",
         "place_date": place_date(issuer.place, as_of),
         "recipients": recipient_lines(settings.recipients if settings else DEFAULT_RECIPIENTS),

@@ -32,7 +32,9 @@ from flows.errors import MohinhError
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 RENDERED_PARTS = re.compile(r"word/(document|header\d*|footer\d*)\.xml")
 TAG = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.DOTALL)
-OPENERS = ("{{", "{%", "{#")
+MARKS = ("{{", "{%", "{#", "}}", "%}", "#}")
+BLOCK_TAG = re.compile(r"\{%(p|tr|tc)\s|\{\{(p|tr|tc)\s")
+ROW_TAG = re.compile(r"\{%tr\s")
 # Characters XML 1.0 forbids; a docx holding one is refused by Word.
 INVALID_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 # docxtpl turns these into tabs, paragraphs and page breaks: user text keeps them as spaces.
@@ -76,9 +78,11 @@ def make_environment() -> jinja2.Environment:
     )
 
 
-def split_tags(xml: str) -> list[str]:
-    """Tags that do not sit inside one run of text, as 'paragraph N: {{ tag }}' lines."""
-    root = etree.fromstring(xml.encode("utf-8"))
+def split_tags(xml: str | bytes) -> list[str]:
+    """Tags docxtpl cannot read, one Vietnamese line each: a tag split over several runs of
+    text, an opening or closing mark without its pair, and a paragraph or row tag (``{%p``,
+    ``{{p``, ``{%tr``) sharing its paragraph or row with other text (docxtpl drops that text)."""
+    root = etree.fromstring(xml.encode("utf-8") if isinstance(xml, str) else xml)
     problems = []
     for number, paragraph in enumerate(root.iter(f"{{{W}}}p"), start=1):
         pieces = [t.text or "" for t in paragraph.iter(f"{{{W}}}t")]
@@ -92,10 +96,17 @@ def split_tags(xml: str) -> list[str]:
             covered.update(range(match.start(), match.end()))
             if not any(a <= match.start() and match.end() <= b for a, b in bounds):
                 problems.append(f"đoạn văn {number}: {match.group(0)}")
-        for opener in OPENERS:
-            for found in re.finditer(re.escape(opener), text):
+        for mark in MARKS:
+            for found in re.finditer(re.escape(mark), text):
                 if found.start() not in covered:
-                    problems.append(f"đoạn văn {number}: thẻ mở '{opener}' không có thẻ đóng")
+                    problems.append(f"đoạn văn {number}: dấu '{mark}' không có dấu đi cặp")
+        block = BLOCK_TAG.search(text)
+        if block and "tr" not in block.groups() and TAG.fullmatch(text.strip()) is None:
+            problems.append(f"đoạn văn {number}: thẻ '{block.group(0)}…' phải đứng một mình")
+    for number, row in enumerate(root.iter(f"{{{W}}}tr"), start=1):
+        text = "".join(t.text or "" for t in row.iter(f"{{{W}}}t"))
+        if ROW_TAG.search(text) and TAG.fullmatch(text.strip()) is None:
+            problems.append(f"dòng bảng {number}: thẻ '{{%tr' phải đứng một mình trong dòng")
     return problems
 
 

@@ -102,6 +102,7 @@ class Issuer(Strict):
     place: Text
     department: Text | None = None
     submit_to: Text | None = None
+    in_text: Text | None = None
     signer: Signer
     documents: dict[DocumentKind, DocumentSettings]
 
