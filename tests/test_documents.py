@@ -99,8 +99,11 @@ def hai_duong_campaign(tmp_path_factory: pytest.TempPathFactory, hai_duong: Plan
     feedback = []
     for folder in sorted((ROOT / "samples").iterdir()):
         if folder.is_dir():
-            for file in folder.iterdir():
-                shutil.copy2(file, root / "inbox" / file.name)
+            # Intake takes files in mtime order; a checkout's mtimes are arbitrary, so the
+            # files get one by name (ledger ids, hence feedback names, are then stable).
+            for n, file in enumerate(sorted(folder.iterdir())):
+                copy = shutil.copy(file, root / "inbox" / file.name)
+                os.utime(copy, (1_500_000_000 + n, 1_500_000_000 + n))
             feedback.append(_intake(hai_duong, root, date.fromisoformat(folder.name)))
     return _finish(hai_duong, root, date(2017, 11, 27), feedback)
 
