@@ -403,3 +403,17 @@ def test_shipped_plans_are_the_ones_tested() -> None:
         "hai-duong-2017-nhan-rong-mo-hinh",
         "dong-ha-2018-so-ket-cvd",
     }
+
+
+def test_a_second_letter_the_same_day_does_not_overwrite_the_first(tmp_path: Path) -> None:
+    from datetime import UTC, datetime
+
+    from flows.documents.letters import letter_path
+    from flows.documents.outbox import Outbox
+
+    outbox = Outbox(tmp_path, "remind", date(2017, 9, 5), datetime.now(UTC))
+    first = letter_path(outbox, "p1", date(2017, 9, 5), replace=False)
+    outbox.write(first, b"one", "reminder")
+    assert first == "p1/cong-van-2017-09-05.docx"
+    assert letter_path(outbox, "p1", date(2017, 9, 5), replace=False).endswith("-2.docx")
+    assert letter_path(outbox, "p1", date(2017, 9, 5), replace=True) == first

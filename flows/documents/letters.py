@@ -85,14 +85,29 @@ def build_letters(plan: Plan, matrix: Matrix, reminders: Iterable[Reminder]) -> 
     return letters
 
 
+def letter_path(outbox: Outbox, site: str, as_of: date, replace: bool) -> str:
+    """``<site>/cong-van-<date>.docx``; a second letter the same day (the plan changed, say)
+    gets ``-2`` rather than overwriting the first, unless the day's letters are rewritten."""
+    stem = f"{outbox.site_folder(site)}/cong-van-{as_of:%Y-%m-%d}"
+    relative, number = f"{stem}.docx", 1
+    while not replace and (outbox.root / relative).exists():
+        number += 1
+        relative = f"{stem}-{number}.docx"
+    return relative
+
+
 def write_letters(
-    template: CompiledTemplate, letters: list[Letter], outbox: Outbox, as_of: date
+    template: CompiledTemplate,
+    letters: list[Letter],
+    outbox: Outbox,
+    as_of: date,
+    replace: bool = False,
 ) -> list[Document]:
     """Render ``letters`` into their sites' folders; the ledger rows that remember them."""
     documents: list[Document] = []
     rendered = render_many(template, [letter.context for letter in letters])
     for letter, data in zip(letters, rendered, strict=True):
-        relative = f"{outbox.site_folder(letter.site)}/cong-van-{as_of:%Y-%m-%d}.docx"
+        relative = letter_path(outbox, letter.site, as_of, replace)
         outbox.write(
             relative,
             data,

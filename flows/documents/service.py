@@ -123,7 +123,7 @@ def remind(
             due = standing.reminders_due(plan, matrix, sent)
         outbox = Outbox(outbox_root, "remind", as_of, _now())
         letters = build_letters(plan, matrix, due)
-        documents = write_letters(template, letters, outbox, as_of)
+        documents = write_letters(template, letters, outbox, as_of, replace=force)
         run = _finish(outbox, ledger, documents, options.pdf)
     run.reminders = due
     return run
