@@ -55,6 +55,9 @@ HEAD_RIGHT_CM = TEXT_WIDTH_CM - HEAD_LEFT_CM
 CELL_MARGIN_CM = 0.1
 ISSUER_LINE_CM = 2.2  # the short line under the issuer's name: about a third of the column
 MOTTO_LINE_CM = 5.7  # "Độc lập - Tự do - Hạnh phúc" in 13 pt bold is 5.6 cm wide
+TITLE_LINE_CM = 3.0  # under the report's title
+RULE_GAP_PT = 0.0  # space before the rule's paragraph
+RULE_HEIGHT_PT = 6.0  # the rule's own empty paragraph (exact height): the gap above the line
 
 # Signature block: "Nơi nhận" on the left, the signer on the right.
 SIGN_LEFT_CM = 7.0
@@ -159,18 +162,22 @@ def mark_size(par: Paragraph, size: float) -> None:
         rpr.append(parse_xml(f'<{name} {nsdecls("w")} w:val="{round(size * 2)}"/>'))
 
 
-def rule(cell: _Cell, column_cm: float, length_cm: float, space_before: float = 0) -> Paragraph:
-    """A short solid horizontal line, centred in the cell: an empty, 2 pt high paragraph with
-    a bottom border and indents that leave ``length_cm`` between them."""
-    par = paragraph(cell, size=1, align=WD_ALIGN_PARAGRAPH.CENTER, indent=False, after=0)
-    side = max((column_cm - 2 * CELL_MARGIN_CM - length_cm) / 2, 0)
+def rule(
+    container: Container, width_cm: float, length_cm: float, before: float = RULE_GAP_PT
+) -> Paragraph:
+    """A solid horizontal line ``length_cm`` long, centred in ``width_cm`` (a cell's width
+    or the text width): an empty, low paragraph with a bottom border and indents on both
+    sides, so the line sits just under the text above it."""
+    par = paragraph(container, size=1, align=WD_ALIGN_PARAGRAPH.CENTER, indent=False, after=0)
+    margins = 2 * CELL_MARGIN_CM if isinstance(container, _Cell) else 0
+    side = max((width_cm - margins - length_cm) / 2, 0)
     fmt = par.paragraph_format
     fmt.left_indent = Cm(side)
     fmt.right_indent = Cm(side)
-    fmt.space_before = Pt(space_before)
-    fmt.line_spacing = Pt(2)
+    fmt.space_before = Pt(before)
+    fmt.line_spacing = Pt(RULE_HEIGHT_PT)
     border = parse_xml(
-        f'<w:pBdr {nsdecls("w")}><w:bottom w:val="single" w:sz="6" w:space="1" '
+        f'<w:pBdr {nsdecls("w")}><w:bottom w:val="single" w:sz="6" w:space="0" '
         'w:color="000000"/></w:pBdr>'
     )
     par._p.get_or_add_pPr().insert_element_before(border, *AFTER_PBDR)
@@ -255,6 +262,10 @@ def new_document(title: str) -> DocumentObject:
     fmt.space_after = Pt(6)
     fmt.line_spacing = 1.0
     fmt.widow_control = True
+
+    # A justified line ended by a line break (a "\n" in a value) keeps normal word spacing.
+    compat = doc.settings.element.find(qn("w:compat"))
+    compat.insert(0, parse_xml(f"<w:doNotExpandShiftReturn {nsdecls('w')}/>"))
 
     page_numbers(doc)
 
@@ -483,7 +494,7 @@ def feedback() -> DocumentObject:
     )
 
     tag(doc, "{%p if issues %}")
-    widths = [1.0, 3.1, 1.7, 4.6, 2.8, 3.3]
+    widths = [1.2, 3.1, 1.7, 4.4, 2.8, 3.3]
     table = doc.add_table(rows=4, cols=6)
     set_table(table, widths, borders=True, header_rows=1)
     cell_format = {"indent": False, "after": 0, "size": 11, "first": True}
@@ -579,17 +590,7 @@ def report() -> DocumentObject:
     center = {"align": WD_ALIGN_PARAGRAPH.CENTER, "indent": False}
     paragraph(doc, ("BÁO CÁO", {"bold": True}), before=18, after=0, **center)
     paragraph(doc, ("{{ summary_title }}", {"bold": True}), after=0, **center)
-    rule_par = paragraph(doc, size=1, after=12, **center)
-    rule_par.paragraph_format.line_spacing = Pt(2)
-    rule_par.paragraph_format.left_indent = Cm((TEXT_WIDTH_CM - 3.0) / 2)
-    rule_par.paragraph_format.right_indent = Cm((TEXT_WIDTH_CM - 3.0) / 2)
-    rule_par._p.get_or_add_pPr().insert_element_before(
-        parse_xml(
-            f'<w:pBdr {nsdecls("w")}><w:bottom w:val="single" w:sz="6" w:space="1" '
-            'w:color="000000"/></w:pBdr>'
-        ),
-        *AFTER_PBDR,
-    )
+    rule(doc, TEXT_WIDTH_CM, TITLE_LINE_CM).paragraph_format.space_after = Pt(12)
 
     body(
         doc,
