@@ -159,7 +159,7 @@ def draw_chart(
         )
         left = [a + b for a, b in zip(left, counts, strict=True)]
     axes.set_yticks(positions, [_wrapped(label) for label, _ in rows], fontproperties=regular)
-    axes.set_ylim(len(rows) - 0.5, -0.5)  # the first row on top
+    axes.set_ylim(max(len(rows), 1) - 0.5, -0.5)  # the first row on top
     total = max(left, default=0)
     ticks = [t for t in MaxNLocator(nbins=10, integer=True).tick_values(0, max(total, 1))]
     ticks = [t for t in ticks if 0 <= t <= max(total, 1)]
