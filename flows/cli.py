@@ -253,8 +253,7 @@ def status(
     database: DatabaseOption = None,
 ) -> None:
     """Tình hình gửi báo cáo của từng đơn vị, từng mốc, tại một ngày."""
-    from flows.documents.report import SHORT_STATE
-    from flows.documents.service import status_matrix
+    from flows.documents.status import SHORT_STATE, status_matrix
 
     plan = _load(plan_path)
     day = _day(plan, as_of)
@@ -343,7 +342,7 @@ def simulate(
     database: DatabaseOption = None,
 ) -> None:
     """Xem trước: ngày nào sẽ gửi công văn đôn đốc nào (không ghi gì)."""
-    from flows.documents.service import simulate as replay
+    from flows.documents.status import simulate_ledger as replay
 
     plan = _load(plan_path)
     first, last = parse_day(start), parse_day(end)

@@ -13,7 +13,8 @@ from tests.conftest import ALL_VALID_PLANS, ROOT
 
 def test_core_and_cli_import_without_prefect() -> None:
     code = (
-        "import sys, flows.plan, flows.names, flows.cli, flows.intake.engine, flows.documents.service; "
+        "import sys, flows.plan, flows.names, flows.cli, flows.intake.engine, "
+        "flows.documents.service; "
         "print(sorted(m for m in sys.modules if m.split('.')[0] == 'prefect'))"
     )
     out = subprocess.run(

@@ -17,10 +17,9 @@ from typing import Any
 
 from markupsafe import Markup
 
-from flows.documents.chart import status_chart
 from flows.documents.letterhead import letterhead, short_date
 from flows.documents.render import Paragraphs
-from flows.documents.status import STATE_WORDS, Matrix, SiteRow, State
+from flows.documents.status import SHORT_STATE, STATE_WORDS, Matrix, SiteRow, State
 from flows.documents.wordml import table_xml
 from flows.documents.workbooks import SheetTable
 from flows.plan import Plan
@@ -35,14 +34,6 @@ CHART_LEGEND: list[tuple[str, str, str]] = [
     ("due_soon", "Sắp đến hạn", "#1565c0"),
     ("not_due", "Chưa đến hạn", "#b0bec5"),
 ]
-SHORT_STATE: dict[State, str] = {
-    "not_due": "Chưa đến hạn",
-    "due_soon": "Sắp đến hạn",
-    "submitted": "Đúng hạn",
-    "late": "Muộn",
-    "overdue": "Quá hạn",
-    "rejected": "Bị trả lại",
-}
 ROMAN = ["I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII"]
 NUMERIC = ("integer", "number")
 ACCEPTED: tuple[State, ...] = ("submitted", "late")
@@ -295,6 +286,8 @@ class Report:
 
     def chart(self, cache: Path | None) -> bytes:
         """Stacked bars: how many sites stand where, milestone by milestone."""
+        from flows.documents.chart import status_chart  # matplotlib: only when drawing
+
         rows = [(m.name, self.counts(m)) for m in self.plan.milestones]
         title = f"Tình hình gửi báo cáo đến ngày {short_date(self.matrix.as_of)}"
         return status_chart(rows, CHART_LEGEND, title, cache)

@@ -72,23 +72,6 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def read_evidence(
-    plan: Plan, state: Path, database: str | None
-) -> tuple[standing.Evidence, list[Document]]:
-    """What the ledger holds, and the reminders it sent; nothing (and no database created)
-    when there is no ledger yet."""
-    if database is None and not (state / "mohinh.sqlite").exists():
-        return standing.Evidence(), []
-    with open_ledger(plan, state, database) as ledger:
-        return standing.Evidence.from_ledger(ledger), ledger.documents("reminder")
-
-
-def status_matrix(plan: Plan, state: Path, as_of: date, database: str | None) -> standing.Matrix:
-    """Where every site stands on ``as_of``."""
-    evidence, _ = read_evidence(plan, state, database)
-    return standing.build_matrix(plan, evidence, as_of)
-
-
 def _finish(outbox: Outbox, ledger: Ledger, documents: list[Document], pdf: bool) -> DocumentRun:
     if pdf:
         outbox.make_pdfs()
@@ -168,13 +151,3 @@ def report(
         outbox.note(f"{stem}.xlsx", "report-workbook")
         document = Document("report", f"report:{as_of.isoformat()}", as_of, f"{stem}.docx")
         return _finish(outbox, ledger, [document], options.pdf)
-
-
-def simulate(
-    plan: Plan, state: Path, start: date, end: date, database: str | None = None
-) -> list[tuple[date, list[standing.Reminder]]]:
-    """Which reminders would go out day by day over the current ledger; writes nothing.
-    Letters the ledger says were sent before ``start`` count as sent."""
-    evidence, letters = read_evidence(plan, state, database)
-    sent = {d.key for d in letters if d.day < start}
-    return standing.simulate(plan, evidence, start, end, sent)

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any, Literal
 
-from flows.intake.ledger import Ledger, StoredRecord
+from flows.intake.ledger import Document, Ledger, StoredRecord, database_url
 from flows.plan import Plan
 from flows.plan.schema import Milestone, Site
 
@@ -25,6 +26,14 @@ STATE_WORDS: dict[State, str] = {
     "late": "đã nộp muộn",
     "overdue": "quá hạn, chưa nộp",
     "rejected": "bị trả lại, chưa nộp lại",
+}
+SHORT_STATE: dict[State, str] = {
+    "not_due": "Chưa đến hạn",
+    "due_soon": "Sắp đến hạn",
+    "submitted": "Đúng hạn",
+    "late": "Muộn",
+    "overdue": "Quá hạn",
+    "rejected": "Bị trả lại",
 }
 # States in which the site still owes the milestone.
 OWED: tuple[State, ...] = ("not_due", "due_soon", "overdue", "rejected")
@@ -261,3 +270,34 @@ def simulate(
         days.append((day, due))
         day += timedelta(days=1)
     return days
+
+
+# --- reading the ledger ------------------------------------------------------------------
+
+
+def read_evidence(plan: Plan, state: Path, database: str | None) -> tuple[Evidence, list[Document]]:
+    """What the ledger holds, and the reminders it sent; nothing (and no database created)
+    when there is no ledger yet."""
+    if database is None and not (state / "mohinh.sqlite").exists():
+        return Evidence(), []
+    ledger = Ledger(database or database_url(state), plan.campaign.id)
+    try:
+        return Evidence.from_ledger(ledger), ledger.documents("reminder")
+    finally:
+        ledger.close()
+
+
+def status_matrix(plan: Plan, state: Path, as_of: date, database: str | None) -> Matrix:
+    """Where every site stands on ``as_of``."""
+    evidence, _ = read_evidence(plan, state, database)
+    return build_matrix(plan, evidence, as_of)
+
+
+def simulate_ledger(
+    plan: Plan, state: Path, start: date, end: date, database: str | None = None
+) -> list[tuple[date, list[Reminder]]]:
+    """Which reminders would go out day by day over the current ledger; writes nothing.
+    Letters the ledger says were sent before ``start`` count as sent."""
+    evidence, letters = read_evidence(plan, state, database)
+    sent = {d.key for d in letters if d.day < start}
+    return simulate(plan, evidence, start, end, sent)
