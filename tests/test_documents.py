@@ -386,11 +386,15 @@ def test_libreoffice_converts_every_kind(campaign: Campaign, tmp_path: Path) -> 
     assert set(kinds) == {"reminder", "feedback", "report"}
     copies = []
     for kind, path in kinds.items():
-        copy = tmp_path / f"{kind}.docx"
+        copy = tmp_path / kind / "van-ban.docx"  # one name in three folders: one soffice run
+        copy.parent.mkdir()
         shutil.copy(path, copy)
         copies.append(copy)
     converted, problems = convert(copies)
     assert problems == []
+    assert sorted(p.name for p in tmp_path.rglob("*")) == sorted(
+        ["feedback", "reminder", "report", *["van-ban.docx", "van-ban.pdf"] * 3]
+    )
     for copy in copies:
         pdf = converted[copy].read_bytes()
         assert pdf.startswith(b"%PDF") and b"/Type /Page" in pdf.replace(

@@ -1,14 +1,15 @@
 """PDF copies through LibreOffice, when it is installed.
 
 Each conversion runs its own soffice process with its own profile folder (two soffice
-processes sharing a profile block each other). One start converts a whole batch (starting
-soffice costs seconds); since it writes every PDF into one folder, a batch holds no two files
-of the same name. PDFs are written through a temporary folder beside the documents, so a PDF
-appears whole or not at all.
+processes sharing a profile block each other). One start converts every file (starting soffice
+costs seconds): the documents are linked under unique names into a working folder beside them,
+converted there, and each PDF is moved next to its document, so a PDF appears whole or not at
+all and same-named letters of different sites do not collide.
 """
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import tempfile
@@ -23,16 +24,11 @@ def soffice() -> str | None:
     return shutil.which("soffice") or shutil.which("libreoffice")
 
 
-def batches(files: list[Path]) -> list[list[Path]]:
-    """``files`` split so that no batch holds two files with the same name."""
-    found: list[list[Path]] = []
-    for file in files:
-        batch = next((b for b in found if all(f.name != file.name for f in b)), None)
-        if batch is None:
-            found.append([file])
-        else:
-            batch.append(file)
-    return found
+def _link(source: Path, target: Path) -> None:
+    try:
+        os.link(source, target)
+    except OSError:  # another file system, or links not allowed
+        shutil.copyfile(source, target)
 
 
 def convert(files: list[Path], target: str = "pdf") -> tuple[dict[Path, Path], list[str]]:
@@ -43,37 +39,44 @@ def convert(files: list[Path], target: str = "pdf") -> tuple[dict[Path, Path], l
         return {}, []
     converted: dict[Path, Path] = {}
     problems = []
-    for batch in batches(files):
-        with (
-            tempfile.TemporaryDirectory(prefix="mohinh-lo-") as profile,
-            tempfile.TemporaryDirectory(prefix=".pdf-", dir=batch[0].parent) as out,
-        ):
-            command = [
-                program,
-                f"-env:UserInstallation={Path(profile).as_uri()}",
-                "--headless",
-                "--norestore",
-                "--convert-to",
-                target,
-                "--outdir",
-                out,
-                *map(str, batch),
-            ]
-            try:
-                subprocess.run(
-                    command,
-                    capture_output=True,
-                    timeout=START_SECONDS + SECONDS_PER_FILE * len(batch),
-                    check=False,
-                )
-            except subprocess.TimeoutExpired:
-                problems.append(f"LibreOffice quá thời gian khi chuyển {len(batch)} tệp sang PDF")
-            for file in batch:
-                made = Path(out) / f"{file.stem}.{target}"
-                if made.exists():
-                    destination = file.with_suffix(f".{target}")
-                    shutil.move(made, destination)
-                    converted[file] = destination
-                else:
-                    problems.append(f"Không chuyển được {file.name} sang {target.upper()}")
+    common = Path(os.path.commonpath([f.resolve().parent for f in files]))
+    with (
+        tempfile.TemporaryDirectory(prefix="mohinh-lo-") as profile,
+        tempfile.TemporaryDirectory(prefix=".pdf-", dir=common) as work,
+    ):
+        inputs = Path(work) / "in"
+        inputs.mkdir()
+        names = {}
+        for number, file in enumerate(files):
+            name = f"{number:06d}{file.suffix}"
+            _link(file, inputs / name)
+            names[file] = name
+        command = [
+            program,
+            f"-env:UserInstallation={Path(profile).as_uri()}",
+            "--headless",
+            "--norestore",
+            "--convert-to",
+            target,
+            "--outdir",
+            work,
+            *(str(inputs / n) for n in names.values()),
+        ]
+        try:
+            subprocess.run(
+                command,
+                capture_output=True,
+                timeout=START_SECONDS + SECONDS_PER_FILE * len(files),
+                check=False,
+            )
+        except subprocess.TimeoutExpired:
+            problems.append(f"LibreOffice quá thời gian khi chuyển {len(files)} tệp sang PDF")
+        for file, name in names.items():
+            made = Path(work) / f"{Path(name).stem}.{target}"
+            if made.exists():
+                destination = file.with_suffix(f".{target}")
+                os.replace(made, destination)
+                converted[file] = destination
+            else:
+                problems.append(f"Không chuyển được {file.name} sang {target.upper()}")
     return converted, problems
