@@ -188,6 +188,7 @@ def intake(
     """Nhận các tệp trong thư mục nhận: kiểm tra theo kế hoạch, ghi sổ, trả lời từng tệp
     (phiếu phản hồi cho mỗi tệp bị trả lại hoặc có lưu ý, trong --outbox)."""
     from flows.documents import service
+    from flows.documents.outbox import check_outbox
     from flows.intake.engine import IntakeOptions, run_intake
 
     plan = _load(plan_path)
@@ -195,6 +196,8 @@ def intake(
     options = IntakeOptions(settle=settle, min_age=min_age, database=database)
     written = None
     try:
+        if feedback and outbox is not None:
+            check_outbox(outbox, inbox)
         outcomes = run_intake(plan, inbox, state, day, options)
         if feedback and outbox is not None:
             written = service.feedback(

@@ -416,8 +416,59 @@ def test_a_second_letter_the_same_day_does_not_overwrite_the_first(tmp_path: Pat
     from flows.documents.outbox import Outbox
 
     outbox = Outbox(tmp_path, "remind", date(2017, 9, 5), datetime.now(UTC))
-    first = letter_path(outbox, "p1", date(2017, 9, 5), replace=False)
+    day = date(2017, 9, 5)
+    first = letter_path(outbox, "p1", day, False, set())
     outbox.write(first, b"one", "reminder")
     assert first == "p1/cong-van-2017-09-05.docx"
-    assert letter_path(outbox, "p1", date(2017, 9, 5), replace=False).endswith("-2.docx")
-    assert letter_path(outbox, "p1", date(2017, 9, 5), replace=True) == first
+    # Left by a run that died before the ledger knew it: replaced, not doubled.
+    assert letter_path(outbox, "p1", day, False, set()) == first
+    assert letter_path(outbox, "p1", day, False, {first}).endswith("-2.docx")
+    assert letter_path(outbox, "p1", day, True, {first}) == first
+
+
+def test_an_unusable_outbox_is_refused_in_vietnamese(tmp_path: Path, dong_ha: Plan) -> None:
+    from flows.documents.outbox import OutboxError
+
+    afile = tmp_path / "afile"
+    afile.write_text("x")
+    with pytest.raises(OutboxError, match="Không dùng được thư mục văn bản"):
+        service.remind(dong_ha, tmp_path / "state", afile, date(2018, 6, 12), NO_PDF)
+    inbox = tmp_path / "inbox"
+    with pytest.raises(OutboxError, match="lồng nhau"):
+        service.feedback(dong_ha, inbox, tmp_path / "state", inbox / "out", date(2018, 6, 12))
+
+
+def test_the_cli_refuses_an_outbox_inside_the_inbox_before_taking_anything(
+    tmp_path: Path,
+) -> None:
+    from typer.testing import CliRunner
+
+    from flows.cli import app
+
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    build.write_xlsx(inbox / "p1.xlsx", [["x"]])
+    plan = str(CONFIG / "dong-ha-2018.yaml")
+    places = ["--inbox", str(inbox), "--state", str(tmp_path / "state")]
+    arguments = ["intake", "--plan", plan, *places, "--outbox", str(inbox / "outbox")]
+    result = CliRunner().invoke(app, arguments)
+    assert result.exit_code == 1
+    assert "lồng nhau" in result.output
+    assert [p.name for p in inbox.iterdir()] == ["p1.xlsx"]
+
+
+def test_what_a_killed_run_left_is_swept(tmp_path: Path) -> None:
+    from flows.documents.outbox import sweep
+
+    stale = tmp_path / "p1" / ".pdf-abc" / "in"
+    stale.mkdir(parents=True)
+    (stale / "000000.docx").write_bytes(b"x")
+    temporary = tmp_path / "p1" / ".cong-van.docx.0a1b.tmp"
+    temporary.write_bytes(b"x")
+    fresh = tmp_path / "p1" / ".pdf-now"
+    fresh.mkdir()
+    old = 1_500_000_000
+    for path in (stale.parent, temporary):
+        os.utime(path, (old, old))
+    sweep(tmp_path)
+    assert sorted(p.name for p in (tmp_path / "p1").iterdir()) == [".pdf-now"]

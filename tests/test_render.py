@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import zipfile
 from pathlib import Path
 
 import docx
@@ -16,7 +17,9 @@ from flows.documents.render import (
     safe_name,
 )
 
-HOSTILE = "A & B <b>x</b> > {{ name }} {% if 1 %}y{% endif %}\nline 2 =1+1 +84 -5 @x"
+HOSTILE = (
+    "A & B <b>x</b> > {{ name }} {% if 1 %}y{% endif %}\nline 2 =1+1 +84 -5 @x {_{ z }_} {_% %_}"
+)
 
 
 def template_with(tmp_path: Path, *paragraphs: list[str], name: str = "t.docx") -> Path:
@@ -41,6 +44,32 @@ def test_renders_user_text_literally(tmp_path: Path) -> None:
     assert template.variables == {"who", "body"}
     data = template.render({"who": "Huyện Cẩm Giàng", "body": HOSTILE})
     assert texts(data)[:2] == ["Kính gửi: Huyện Cẩm Giàng", HOSTILE]
+
+
+def test_bidi_overrides_are_dropped(tmp_path: Path) -> None:
+    path = template_with(tmp_path, ["{{ body }} không phải số"])
+    data = CompiledTemplate(path).render({"body": "12\u202e34\u2066"})
+    assert texts(data)[0] == "1234 không phải số"
+
+
+def test_an_unknown_filter_is_found_when_the_template_loads(tmp_path: Path) -> None:
+    path = template_with(
+        tmp_path, ["{%p if x %}"], ["{{ y|khong_co }}"], ["{%p endif %}"], name="loc.docx"
+    )
+    with pytest.raises(TemplateProblem, match=r"loc\.docx.*khong_co"):
+        CompiledTemplate(path)
+
+
+def test_a_template_that_is_not_xml(tmp_path: Path) -> None:
+    path = template_with(tmp_path, ["x"], name="xml.docx")
+    with zipfile.ZipFile(path) as source:
+        parts = {i.filename: source.read(i) for i in source.infolist()}
+    parts["word/document.xml"] = parts["word/document.xml"].replace(b"<w:t>x", b"<w:t>a < b", 1)
+    with zipfile.ZipFile(path, "w") as target:
+        for name, data in parts.items():
+            target.writestr(name, data)
+    with pytest.raises(TemplateProblem, match=r"xml\.docx.*XML"):
+        CompiledTemplate(path)
 
 
 def test_control_characters_never_reach_the_xml(tmp_path: Path) -> None:

@@ -85,12 +85,13 @@ def build_letters(plan: Plan, matrix: Matrix, reminders: Iterable[Reminder]) -> 
     return letters
 
 
-def letter_path(outbox: Outbox, site: str, as_of: date, replace: bool) -> str:
+def letter_path(outbox: Outbox, site: str, as_of: date, replace: bool, sent: set[str]) -> str:
     """``<site>/cong-van-<date>.docx``; a second letter the same day (the plan changed, say)
-    gets ``-2`` rather than overwriting the first, unless the day's letters are rewritten."""
+    gets ``-2`` rather than overwriting one the ledger says was sent, unless the day's letters
+    are rewritten. A file the ledger does not know (left by a run that died) is replaced."""
     stem = f"{outbox.site_folder(site)}/cong-van-{as_of:%Y-%m-%d}"
     relative, number = f"{stem}.docx", 1
-    while not replace and (outbox.root / relative).exists():
+    while not replace and relative in sent and (outbox.root / relative).exists():
         number += 1
         relative = f"{stem}-{number}.docx"
     return relative
@@ -101,13 +102,16 @@ def write_letters(
     letters: list[Letter],
     outbox: Outbox,
     as_of: date,
+    sent: set[str],
     replace: bool = False,
 ) -> list[Document]:
-    """Render ``letters`` into their sites' folders; the ledger rows that remember them."""
+    """Render every letter, then write them into their sites' folders (a template failing on
+    one letter writes none); the ledger rows that remember them. ``sent``: the paths of
+    letters the ledger remembers."""
     documents: list[Document] = []
-    rendered = render_many(template, [letter.context for letter in letters])
+    rendered = list(render_many(template, [letter.context for letter in letters]))
     for letter, data in zip(letters, rendered, strict=True):
-        relative = letter_path(outbox, letter.site, as_of, replace)
+        relative = letter_path(outbox, letter.site, as_of, replace, sent)
         outbox.write(
             relative,
             data,

@@ -14,6 +14,10 @@ Layout (every name ASCII)::
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import time
+from contextlib import suppress
 from dataclasses import asdict, dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -22,10 +26,12 @@ from typing import Any
 from flows.documents import pdf
 from flows.documents.atomic import write_atomic
 from flows.documents.render import safe_name
+from flows.errors import MohinhError
 
 REPORT_FOLDER = "tong-hop"
 UNKNOWN_SITE_FOLDER = "khong-ro-don-vi"
 RUNS_FOLDER = "runs"
+STALE_SECONDS = 600  # a working file this old belongs to a run that died
 
 
 @dataclass(frozen=True)
@@ -40,10 +46,46 @@ class Written:
     pdf: str | None = None
 
 
+class OutboxError(MohinhError):
+    """The outbox folder cannot be used as given."""
+
+
+def check_outbox(root: Path, inbox: Path | None = None) -> None:
+    """The outbox is (or can be made) a writable folder, apart from the inbox: an outbox in
+    the inbox would be taken in as submissions, feedback on feedback, run after run."""
+    if inbox is not None:
+        a, b = root.resolve(), inbox.resolve()
+        if a.is_relative_to(b) or b.is_relative_to(a):
+            raise OutboxError(
+                f"Thư mục văn bản {root} và thư mục nhận {inbox} lồng nhau: chương trình sẽ nhận "
+                "nhầm văn bản của chính mình. Xin chọn --outbox ở ngoài thư mục nhận."
+            )
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+    except OSError as failure:
+        raise OutboxError(f"Không dùng được thư mục văn bản {root}: {failure.strerror}") from None
+    if not os.access(root, os.W_OK | os.X_OK):
+        raise OutboxError(f"Không ghi được vào thư mục văn bản {root} (không có quyền ghi).")
+
+
+def sweep(root: Path, older_than: float = STALE_SECONDS) -> None:
+    """Remove what a killed run left: PDF working folders and temporary files."""
+    limit = time.time() - older_than
+    for path in [*root.glob(".pdf-*"), *root.glob("*/.pdf-*"), *root.glob("*/.*.tmp")]:
+        with suppress(OSError):
+            if path.lstat().st_mtime < limit:
+                if path.is_dir() and not path.is_symlink():
+                    shutil.rmtree(path)
+                else:
+                    path.unlink()
+
+
 class Outbox:
     """Writes one run's documents into ``root`` and remembers them for the manifest."""
 
     def __init__(self, root: Path, command: str, as_of: date, started: datetime) -> None:
+        check_outbox(root)
+        sweep(root)
         self.root, self.command, self.as_of, self.started = root, command, as_of, started
         self.written: list[Written] = []
         self.problems: list[str] = []

@@ -36,7 +36,11 @@ MARKS = ("{{", "{%", "{#", "}}", "%}", "#}")
 BLOCK_TAG = re.compile(r"\{%(p|tr|tc)\s|\{\{(p|tr|tc)\s")
 ROW_TAG = re.compile(r"\{%tr\s")
 # Characters XML 1.0 forbids; a docx holding one is refused by Word.
-INVALID_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+# Characters XML 1.0 forbids, plus the bidi overrides and isolates that would show the
+# program's own text after them mirrored.
+INVALID_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\u202a-\u202e\u2066-\u2069]")
+GUARD = "\ue000"  # a private-use character no document needs
+BRACE_ESCAPE = re.compile(r"([{}%])_")
 # docxtpl turns these into tabs, paragraphs and page breaks: user text keeps them as spaces.
 LAYOUT_CONTROLS = str.maketrans({"\t": " ", "\a": " ", "\f": " ", "\v": " "})
 PARALLEL_FROM = 40  # below this many documents, starting worker processes costs more
@@ -65,7 +69,13 @@ def clean_text(value: Any) -> Any:
     if isinstance(value, Markup) or not isinstance(value, str):
         return value
     text = unicodedata.normalize("NFC", value.replace("\r\n", "\n").replace("\r", "\n"))
-    return INVALID_XML.sub("", text.translate(LAYOUT_CONTROLS))
+    return guard_braces(INVALID_XML.sub("", text.translate(LAYOUT_CONTROLS)))
+
+
+def guard_braces(text: str) -> str:
+    """Keep docxtpl from turning a user's ``{_{``, ``}_}``, ``{_%`` or ``%_}`` into a tag mark
+    (its escapes for template authors): a marker goes between, removed after rendering."""
+    return BRACE_ESCAPE.sub(lambda m: m.group(1) + GUARD + "_", text.replace(GUARD, ""))
 
 
 def make_environment() -> jinja2.Environment:
@@ -110,6 +120,14 @@ def split_tags(xml: str | bytes) -> list[str]:
     return problems
 
 
+def _unknown_filters(environment: jinja2.Environment, parsed: jinja2.nodes.Template) -> set[str]:
+    """Filters and tests a template names that Jinja does not know (Jinja only notices them
+    when the branch using them runs, which may be months later)."""
+    unknown = {f.name for f in parsed.find_all(jinja2.nodes.Filter)} - environment.filters.keys()
+    unknown |= {t.name for t in parsed.find_all(jinja2.nodes.Test)} - environment.tests.keys()
+    return unknown
+
+
 @dataclass(frozen=True)
 class Part:
     """One XML part of the package, compiled."""
@@ -137,8 +155,13 @@ class CompiledTemplate:
         for info, data in self.entries:
             if not RENDERED_PARTS.fullmatch(info.filename):
                 continue
-            xml = data.decode("utf-8")
-            problems = split_tags(xml)
+            xml = data.decode("utf-8", errors="replace")
+            try:
+                problems = split_tags(xml)
+            except etree.XMLSyntaxError as failure:
+                raise TemplateProblem(
+                    f"Mẫu văn bản {path} ({info.filename}) không phải XML hợp lệ: {failure}"
+                ) from None
             if problems:
                 raise TemplateProblem(
                     f"Mẫu văn bản {path} ({info.filename}) có thẻ bị tách thành nhiều đoạn "
@@ -153,6 +176,12 @@ class CompiledTemplate:
                 raise TemplateProblem(
                     f"Mẫu văn bản {path} ({info.filename}) có thẻ sai cú pháp: {failure.message}"
                 ) from None
+            unknown = _unknown_filters(environment, parsed)
+            if unknown:
+                raise TemplateProblem(
+                    f"Mẫu văn bản {path} ({info.filename}) dùng bộ lọc hoặc phép thử không có: "
+                    f"{', '.join(sorted(unknown))}"
+                )
             self.variables |= meta.find_undeclared_variables(parsed)
             self.parts.append(Part(info.filename, compiled, "utf-8"))
         if not any(p.name == "word/document.xml" for p in self.parts):
@@ -174,12 +203,17 @@ class CompiledTemplate:
                 match = UNDEFINED_NAME.search(str(failure.message))
                 name = next((g for g in match.groups() if g), "?") if match else "?"
                 raise self._missing(name) from None
+            except jinja2.TemplateError as failure:
+                raise TemplateProblem(
+                    f"Mẫu văn bản {self.path} ({part.name}) lỗi khi soạn: {failure}"
+                ) from None
             xml = re.sub(r"\n<w:p([ >])", r"<w:p\1", xml)
             xml = (
                 xml.replace("{_{", "{{")
                 .replace("}_}", "}}")
                 .replace("{_%", "{%")
                 .replace("%_}", "%}")
+                .replace(GUARD, "")
             )
             xml = self._patcher.resolve_listing(xml)
             data = xml.encode(part.encoding)

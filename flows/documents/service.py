@@ -16,7 +16,7 @@ from pathlib import Path
 from flows.documents import status as standing
 from flows.documents.feedback import write_feedback
 from flows.documents.letters import build_letters, write_letters
-from flows.documents.outbox import REPORT_FOLDER, Outbox, Written
+from flows.documents.outbox import REPORT_FOLDER, Outbox, Written, check_outbox
 from flows.documents.render import CompiledTemplate
 from flows.documents.report import CHART_IMAGE, Report
 from flows.documents.workbooks import write_workbook
@@ -73,9 +73,11 @@ def _now() -> datetime:
 
 
 def _finish(outbox: Outbox, ledger: Ledger, documents: list[Document], pdf: bool) -> DocumentRun:
+    """Remember the documents first (a run killed later does not write them again), then the
+    PDF copies and the manifest."""
+    ledger.record_documents(documents, _now())
     if pdf:
         outbox.make_pdfs()
-    ledger.record_documents(documents, _now())
     manifest = outbox.write_manifest()
     return DocumentRun(list(outbox.written), manifest, list(outbox.problems))
 
@@ -106,7 +108,8 @@ def remind(
             due = standing.reminders_due(plan, matrix, sent)
         outbox = Outbox(outbox_root, "remind", as_of, _now())
         letters = build_letters(plan, matrix, due)
-        documents = write_letters(template, letters, outbox, as_of, replace=force)
+        paths = {d.path for d in ledger.documents("reminder")}
+        documents = write_letters(template, letters, outbox, as_of, paths, replace=force)
         run = _finish(outbox, ledger, documents, options.pdf)
     run.reminders = due
     return run
@@ -121,6 +124,7 @@ def feedback(
     options: DocumentOptions = DocumentOptions(),
 ) -> DocumentRun:
     """Feedback for every file that needs it and has none yet."""
+    check_outbox(outbox_root, inbox)
     template = load_template(options, "feedback")
     with exclusive(state), open_ledger(plan, state, options.database) as ledger:
         outbox = Outbox(outbox_root, "feedback", as_of, _now())
@@ -144,10 +148,9 @@ def report(
         outbox = Outbox(outbox_root, "report", as_of, _now())
         stem = f"{REPORT_FOLDER}/tong-hop-{as_of:%Y-%m-%d}"
         docx = template.render(built.context(), {CHART_IMAGE: chart})
-        outbox.write(f"{stem}.docx", docx, "report", key=f"report:{as_of.isoformat()}")
-        outbox.write(f"{stem}.png", chart, "chart")
-        workbook = outbox_root / f"{stem}.xlsx"
-        write_workbook(workbook, built.workbook())
+        write_workbook(outbox_root / f"{stem}.xlsx", built.workbook())
         outbox.note(f"{stem}.xlsx", "report-workbook")
+        outbox.write(f"{stem}.png", chart, "chart")
+        outbox.write(f"{stem}.docx", docx, "report", key=f"report:{as_of.isoformat()}")
         document = Document("report", f"report:{as_of.isoformat()}", as_of, f"{stem}.docx")
         return _finish(outbox, ledger, [document], options.pdf)

@@ -19,6 +19,8 @@ from xml.sax.saxutils import escape
 
 from markupsafe import Markup
 
+from flows.documents.render import guard_braces
+
 TWIPS_PER_CM = 567
 """Twentieths of a point in one centimetre (1440 per inch / 2.54, rounded)."""
 
@@ -41,7 +43,7 @@ _NUMBER = re.compile(
 def clean_text(text: str) -> str:
     """Return ``text`` without the characters that XML 1.0 forbids, line ends as ``\\n``."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    return _INVALID_XML.sub("", text)
+    return guard_braces(_INVALID_XML.sub("", text))
 
 
 def looks_like_number(text: str) -> bool:
