@@ -242,6 +242,16 @@ def print_written(run: DocumentRun, outbox: Path) -> None:
         out.print(f"Danh sách: {run.manifest}", markup=False)
 
 
+def warn_no_ledger(state: Path, database: str | None) -> None:
+    """Say so when there is no ledger: every report then shows as not received."""
+    if database is None and not (state / "mohinh.sqlite").exists():
+        _console(stderr=True).print(
+            f"Lưu ý: chưa có sổ theo dõi trong {state} (chưa nhận tệp nào, hoặc --state sai): "
+            "mọi báo cáo được coi là chưa nhận.",
+            markup=False,
+        )
+
+
 def _stop(failure: MohinhError) -> typer.Exit:
     _console(stderr=True).print(str(failure), markup=False)
     return typer.Exit(1)
@@ -260,6 +270,7 @@ def status(
 
     plan = _load(plan_path)
     day = _day(plan, as_of)
+    warn_no_ledger(state, database)
     try:
         matrix = status_matrix(plan, state, day, database)
     except MohinhError as failure:
@@ -351,6 +362,7 @@ def simulate(
     first, last = parse_day(start), parse_day(end)
     if last < first:
         raise typer.BadParameter("--to phải sau --from.")
+    warn_no_ledger(state, database)
     try:
         days = replay(plan, state, first, last, database)
     except MohinhError as failure:

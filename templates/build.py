@@ -430,7 +430,9 @@ def reminder() -> DocumentObject:
     body(
         doc,
         "Tính đến ngày {{ as_of }}, {{ site_name }} vẫn chưa gửi đầy đủ các báo cáo, hồ sơ "
-        f"dưới đây, mặc dù {ISSUER} đã nhiều lần đôn đốc. Đây là lần đôn đốc cuối cùng; "
+        "dưới đây{% if reminded_before %}, mặc dù "
+        + ISSUER
+        + " đã đôn đốc{% endif %}. Đây là lần đôn đốc cuối cùng; "
         "đề nghị đơn vị gửi ngay các báo cáo, hồ sơ còn thiếu:",
     )
     tag(doc, "{%p endif %}")
@@ -481,7 +483,7 @@ def feedback() -> DocumentObject:
         doc,
         "Ngày {{ received }}, " + ISSUER + " nhận được tệp “{{ file_name }}”"
         "{% if form_title %} (biểu mẫu: {{ form_title }}){% endif %}"
-        "{% if milestone %}, thuộc đợt báo cáo {{ milestone }}{% endif %}"
+        "{% if milestone %}, thuộc mốc “{{ milestone }}”{% endif %}"
         f", thực hiện {CAMPAIGN}. Kết quả kiểm tra: tệp {{{{ status }}}}.",
     )
     body(doc, "{{ accepted }}")

@@ -143,3 +143,49 @@ def test_intake_bad_as_of(tmp_path: Path) -> None:
     result = runner.invoke(app, ["intake", "--as-of", "32/13/2017", "--inbox", str(tmp_path)])
     assert result.exit_code == 2
     assert "không phải ngày" in result.output
+
+
+# --- documents commands -----------------------------------------------------------------------
+
+
+def test_status_without_a_ledger_warns_and_writes_nothing(tmp_path: Path) -> None:
+    plan = str(ALL_VALID_PLANS[0])
+    state = tmp_path / "state"
+    result = runner.invoke(
+        app, ["status", "--plan", plan, "--state", str(state), "--as-of", "2018-06-12", "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "chưa có sổ theo dõi" in result.stderr
+    data = json.loads(result.stdout)
+    assert data["as_of"] == "2018-06-12"
+    assert {m["state"] for s in data["sites"] for m in s["milestones"].values()} == {"overdue"}
+    assert not state.exists()
+
+
+def test_remind_then_again_then_simulate(tmp_path: Path) -> None:
+    plan = str(ALL_VALID_PLANS[0])
+    places = ["--plan", plan, "--state", str(tmp_path / "state")]
+    outbox = ["--outbox", str(tmp_path / "outbox"), "--no-pdf", "--as-of", "2018-06-11"]
+    first = runner.invoke(app, ["remind", *places, *outbox])
+    assert first.exit_code == 0, first.output
+    assert first.stdout.startswith("\nĐã ghi 9 văn bản vào ")
+    again = runner.invoke(app, ["remind", *places, *outbox])
+    assert again.stdout == "Không có công văn đôn đốc nào đến hạn ngày 11/06/2018.\n"
+    replay = runner.invoke(app, ["simulate", *places, "--from", "2018-06-01", "--to", "2018-06-20"])
+    assert replay.exit_code == 0, replay.output
+    days = [line.split(":")[0] for line in replay.stdout.splitlines() if "công văn" in line]
+    # A replay from 01/06: the letter sent on 11/06 is inside the window, so replayed too.
+    assert days[:-1] == ["05/06/2018", "09/06/2018", "11/06/2018", "15/06/2018"]
+    assert "(chưa ghi gì)" in replay.stdout
+
+
+def test_a_broken_template_stops_with_its_name(tmp_path: Path) -> None:
+    templates = tmp_path / "templates"
+    templates.mkdir()
+    (templates / "report.docx").write_bytes(b"not a zip")
+    places = ["--state", str(tmp_path / "state"), "--outbox", str(tmp_path / "outbox")]
+    options = ["--templates", str(templates), "--no-pdf"]
+    result = runner.invoke(app, ["report", "--plan", str(ALL_VALID_PLANS[0]), *places, *options])
+    assert result.exit_code == 1
+    assert "report.docx" in result.stderr and "Traceback" not in result.output
+    assert not (tmp_path / "outbox" / "tong-hop").exists()

@@ -472,3 +472,18 @@ def test_what_a_killed_run_left_is_swept(tmp_path: Path) -> None:
         os.utime(path, (old, old))
     sweep(tmp_path)
     assert sorted(p.name for p in (tmp_path / "p1").iterdir()) == [".pdf-now"]
+
+
+def test_the_final_letter_says_already_urged_only_when_it_was(
+    dong_ha_campaign: Campaign, tmp_path: Path
+) -> None:
+    state = tmp_path / "state"
+    shutil.copytree(dong_ha_campaign.root / "state", state)
+    plan = dong_ha_campaign.plan
+    final = service.remind(plan, state, tmp_path / "outbox", date(2018, 6, 15), NO_PDF)
+    letters = [docx_text(tmp_path / "outbox" / p) for p in written(final, "reminder")]
+    assert letters and all("lần đôn đốc cuối cùng" in text for text in letters)
+    assert all(f"mặc dù {plan.issuer.in_text} đã đôn đốc" in text for text in letters)
+    fresh = service.remind(plan, tmp_path / "other", tmp_path / "o2", date(2018, 6, 15), NO_PDF)
+    texts = [docx_text(tmp_path / "o2" / p) for p in written(fresh, "reminder")]
+    assert texts and not any("đã đôn đốc" in text for text in texts)

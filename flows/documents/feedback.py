@@ -28,6 +28,17 @@ STATUS_TEXT = {
 }
 
 
+VALUE_CHARACTERS = 200  # a cell's value as the letter quotes it
+MESSAGE_CHARACTERS = 600
+
+
+def shorten(text: str, limit: int) -> str:
+    """``text`` cut to ``limit`` characters, saying how much was left out."""
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}… (còn {len(text) - limit} ký tự)"
+
+
 def feedback_key(file_id: int) -> str:
     """The ledger key of the feedback on file ``file_id``."""
     return f"feedback:{file_id}"
@@ -84,8 +95,8 @@ def feedback_context(
                 "no": number,
                 "place": place_of(issue),
                 "severity": "Lỗi" if issue.is_error else "Lưu ý",
-                "message": issue.message,
-                "value": issue.value or "",
+                "message": shorten(issue.message, MESSAGE_CHARACTERS),
+                "value": shorten(issue.value or "", VALUE_CHARACTERS),
                 "suggestion": issue.suggestion or "",
             }
             for number, issue in enumerate(row.issues, start=1)

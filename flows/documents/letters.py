@@ -36,8 +36,15 @@ class Letter:
     context: dict[str, Any]
 
 
-def build_letters(plan: Plan, matrix: Matrix, reminders: Iterable[Reminder]) -> list[Letter]:
-    """The letters for ``reminders``, grouped by site, in the plan's order of sites."""
+def build_letters(
+    plan: Plan,
+    matrix: Matrix,
+    reminders: Iterable[Reminder],
+    earlier: frozenset[tuple[str, str]] = frozenset(),
+) -> list[Letter]:
+    """The letters for ``reminders``, grouped by site, in the plan's order of sites.
+    ``earlier``: the (site, milestone) pairs reminded on an earlier day (the final letter only
+    says "already urged" when it is true)."""
     by_site: dict[str, list[Reminder]] = {}
     for reminder in reminders:
         by_site.setdefault(reminder.site, []).append(reminder)
@@ -79,6 +86,7 @@ def build_letters(plan: Plan, matrix: Matrix, reminders: Iterable[Reminder]) -> 
             "stage": stage,
             "level_label": strongest.level.label,
             "site_name": in_sentence(row.name),
+            "reminded_before": any((r.site, r.milestone) in earlier for r in due),
             "items": items,
         }
         letters.append(Letter(row.site.id, due, context))

@@ -36,6 +36,7 @@ CHART_LEGEND: list[tuple[str, str, str]] = [
 ]
 ROMAN = ["I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII"]
 NUMERIC = ("integer", "number")
+ENTRY_CHARACTERS = 3000  # of a site's text under one heading
 ACCEPTED: tuple[State, ...] = ("submitted", "late")
 
 
@@ -243,7 +244,7 @@ class Report:
                     for name, piece in pieces:
                         first, *rest = piece.splitlines()
                         lines += [f"({name}) {first}" if several else first, *rest]
-                    entries.append({"site": row.name, "text": Paragraphs(lines)})
+                    entries.append({"site": row.name, "text": Paragraphs(_cut(lines))})
             tables = []
             if section.figures:
                 for title, header, rows, totals in self.figure_tables():
@@ -334,6 +335,23 @@ class Report:
                 )
             )
         return sheets
+
+
+def _cut(lines: list[str]) -> list[str]:
+    """A site's text for one heading, cut at :data:`ENTRY_CHARACTERS` (the workbook has it
+    whole)."""
+    kept, used = [], 0
+    for line in lines:
+        if used + len(line) > ENTRY_CHARACTERS:
+            rest = sum(len(x) for x in lines) - used
+            kept.append(
+                f"{line[: max(ENTRY_CHARACTERS - used, 0)]}… (còn {rest} ký tự, xem "
+                "bảng tính kèm theo)"
+            )
+            break
+        kept.append(line)
+        used += len(line)
+    return kept
 
 
 def _values(row: SiteRow, milestone: Milestone) -> dict[str, Any] | None:

@@ -107,7 +107,13 @@ def remind(
         else:
             due = standing.reminders_due(plan, matrix, sent)
         outbox = Outbox(outbox_root, "remind", as_of, _now())
-        letters = build_letters(plan, matrix, due)
+        earlier = frozenset(
+            (site, milestone)
+            for d in ledger.documents("reminder")
+            if d.day < as_of
+            for _, site, milestone, _ in [d.key.split(":", 3)]
+        )
+        letters = build_letters(plan, matrix, due, earlier)
         paths = {d.path for d in ledger.documents("reminder")}
         documents = write_letters(template, letters, outbox, as_of, paths, replace=force)
         run = _finish(outbox, ledger, documents, options.pdf)
