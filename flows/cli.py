@@ -45,7 +45,7 @@ DatabaseOption = Annotated[
     typer.Option(help="Địa chỉ SQLAlchemy của cơ sở dữ liệu (mặc định: SQLite trong --state)."),
 ]
 AsOfOption = Annotated[
-    str | None, typer.Option("--as-of", help="Ngày xét, 2017-09-05 (mặc định: hôm nay).")
+    str | None, typer.Option("--as-of", help="Ngày xét, ví dụ 2026-08-15 (mặc định: hôm nay).")
 ]
 TemplatesOption = Annotated[
     Path | None, typer.Option("--templates", help="Thư mục mẫu văn bản (mặc định: templates/).")
