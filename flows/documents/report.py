@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
+from xml.sax.saxutils import escape
 
 from markupsafe import Markup
 
@@ -386,8 +387,6 @@ def _widths(count: int, first: float, total: float = 16.0) -> list[float]:
 
 def _titled_table(title: str, header: list[str], rows: list[list[str]], totals: int) -> Markup:
     """A bold caption paragraph, then the table."""
-    from xml.sax.saxutils import escape
-
     caption = (
         '<w:p><w:pPr><w:keepNext/><w:spacing w:before="120" w:after="60"/>'
         '<w:ind w:firstLine="0"/></w:pPr>'

@@ -49,7 +49,6 @@ class DocumentRun:
     written: list[Written] = field(default_factory=list)
     manifest: Path | None = None
     problems: list[str] = field(default_factory=list)
-    reminders: list[standing.Reminder] = field(default_factory=list)
 
 
 def load_template(options: DocumentOptions, kind: DocumentKind) -> CompiledTemplate:
@@ -116,9 +115,7 @@ def remind(
         letters = build_letters(plan, matrix, due, earlier)
         paths = {d.path for d in ledger.documents("reminder")}
         documents = write_letters(template, letters, outbox, as_of, paths, replace=force)
-        run = _finish(outbox, ledger, documents, options.pdf)
-    run.reminders = due
-    return run
+        return _finish(outbox, ledger, documents, options.pdf)
 
 
 def feedback(
