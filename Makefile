@@ -14,8 +14,8 @@ RUN := .run
 
 # Checks the default plan, then takes the sample submissions in, round by round, as if each
 # round's files were dropped on the day the round's folder is named after (feedback sheets for
-# flawed files go to the outbox), then writes the reminder letters due and the consolidated
-# report a week after the last due date.
+# flawed files go to the outbox), then runs one full Prefect cycle (intake, reminder letters,
+# consolidated report) a week after the last due date.
 REPORT_DAY := 2017-11-27
 MOHINH := $(VENV)/bin/mohinh
 DIRS := --state $(RUN)/state --outbox $(RUN)/outbox
@@ -30,8 +30,8 @@ run: $(STAMP)
 			--as-of $$day --settle 0 --min-age 0 || exit 1; \
 	done
 	$(MOHINH) status --plan config/plan.yaml --state $(RUN)/state --as-of $(REPORT_DAY)
-	$(MOHINH) remind --plan config/plan.yaml $(DIRS) --as-of $(REPORT_DAY)
-	$(MOHINH) report --plan config/plan.yaml $(DIRS) --as-of $(REPORT_DAY)
+	$(MOHINH) run --plan config/plan.yaml --inbox $(RUN)/inbox $(DIRS) --as-of $(REPORT_DAY) \
+		--settle 0 --min-age 0
 
 bench: $(STAMP)
 	$(VENV)/bin/python bench/intake.py

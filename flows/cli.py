@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import asdict
 from datetime import date, datetime
 from pathlib import Path
@@ -345,6 +346,62 @@ def report(
     except MohinhError as failure:
         raise _stop(failure) from None
     print_written(run, outbox)
+
+
+@app.command("run")
+def run(
+    plan_path: PlanOption = DEFAULT_PLAN,
+    inbox: Annotated[Path, typer.Option(help="Thư mục các đơn vị gửi tệp vào.")] = DEFAULT_INBOX,
+    state: StateOption = DEFAULT_STATE,
+    outbox: OutboxOption = DEFAULT_OUTBOX,
+    as_of: AsOfOption = None,
+    database: DatabaseOption = None,
+    templates: TemplatesOption = None,
+    pdf: PdfOption = True,
+    settle: Annotated[float, typer.Option(help="Số giây giữa hai lần xem tệp.")] = 2.0,
+    min_age: Annotated[float, typer.Option(help="Tệp phải ghi xong ít nhất chừng này giây.")] = 5.0,
+) -> None:
+    """Chạy một vòng đầy đủ qua Prefect: nhận tệp (và phiếu phản hồi), công văn đôn đốc, báo
+    cáo tổng hợp; như lịch tự động sẽ chạy."""
+    plan = _load(plan_path)  # a broken plan stops here, before Prefect starts
+    day = _day(plan, as_of)
+    # Without PREFECT_API_URL Prefect starts a temporary server on a SQLite database under
+    # --state; on a fresh database it needs more than its default 10 s to start.
+    home = Path(os.environ.setdefault("PREFECT_HOME", str((state / "prefect").resolve())))
+    home.mkdir(parents=True, exist_ok=True)  # Prefect's server dies if its folder is missing
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    from flows.orchestration import cycle
+
+    try:
+        result = cycle(
+            plan=str(plan_path),
+            inbox=str(inbox),
+            state=str(state),
+            outbox=str(outbox),
+            as_of=day.isoformat(),
+            database=database,
+            templates=str(templates) if templates else None,
+            pdf=pdf,
+            settle=settle,
+            min_age=min_age,
+        )
+    except MohinhError as failure:
+        raise _stop(failure) from None
+    out = _console()
+    files = result["files"]
+    if files:
+        counts: dict[str, int] = {}
+        for file in files:
+            counts[file["status"]] = counts.get(file["status"], 0) + 1
+        from flows.intake.engine import STATUS_WORDS
+
+        words = ", ".join(f"{n} {STATUS_WORDS[s]}" for s, n in counts.items())
+        out.print(f"Nhận tệp ngày {day:%d/%m/%Y}: {words}.", markup=False)
+    documents = [d for d in result["documents"] if d["kind"] != "chart"]
+    out.print(f"Đã ghi {len(documents)} văn bản vào {outbox}:", markup=False)
+    for document in documents:
+        out.print(f"  {outbox / document['path']}", markup=False)
 
 
 @app.command("simulate")

@@ -1,0 +1,314 @@
+"""Prefect flows: thin wrappers over the core, for the scheduler and the operator's UI.
+
+Each flow loads the plan (failing early, with the plan's own messages in the run log), then
+runs one coarse task per job: a task takes in a whole batch of files, writes a whole day's
+letters, or the whole report, so a run costs a handful of task runs however many files there
+are. Tasks retry only on I/O trouble (a file locked by Excel, a busy database); a bad plan,
+template or outbox fails at once. Every run leaves artifacts in the UI: the intake outcome, the
+status matrix and the documents written.
+
+``cycle`` runs intake (with feedback), reminders and the report in order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextlib import suppress
+from dataclasses import asdict
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any, ParamSpec, TypeVar
+from zoneinfo import ZoneInfo
+
+from prefect import flow, get_run_logger, task
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
+from prefect.cache_policies import NO_CACHE
+from prefect.client.schemas.objects import State, TaskRun
+from prefect.runtime import flow_run
+from prefect.tasks import Task
+from sqlalchemy.exc import OperationalError
+
+from flows.documents import service
+from flows.documents.outbox import Written, check_outbox
+from flows.documents.status import SHORT_STATE, Matrix, status_matrix
+from flows.errors import PlanError
+from flows.intake.engine import STATUS_WORDS, FileOutcome, IntakeOptions, run_intake
+from flows.intake.ledger import LedgerError
+from flows.plan import Plan, load_plan
+
+RETRIES = 3
+RETRY_DELAYS: list[float] = [5, 20, 60]
+P = ParamSpec("P")
+R = TypeVar("R")
+TRANSIENT = (OSError, OperationalError, LedgerError)
+
+
+def transient_only(_task: Task[..., Any], _run: TaskRun, state: State[Any]) -> bool:
+    """Retry a task only when it failed on I/O that may clear up (a locked file, a busy
+    database); a bad plan, template or outbox fails at once."""
+    failure = state.data if isinstance(state.data, BaseException) else None
+    if failure is None:
+        try:
+            state.result(raise_on_failure=True)
+        except BaseException as raised:  # the failure the state holds
+            failure = raised
+    return isinstance(failure, TRANSIENT)
+
+
+def io_task(name: str) -> Callable[[Callable[P, R]], Task[P, R]]:
+    """A coarse task that retries on transient I/O only."""
+    return task(
+        name=name,
+        cache_policy=NO_CACHE,
+        retries=RETRIES,
+        retry_delay_seconds=RETRY_DELAYS,
+        retry_condition_fn=transient_only,
+    )
+
+
+def load(plan_path: str) -> Plan:
+    """The plan, or a failed run whose log lists every problem with its line."""
+    try:
+        return load_plan(Path(plan_path))
+    except PlanError as error:
+        logger = get_run_logger()
+        for problem in error.problems:
+            logger.error(str(problem))
+        logger.error("Kế hoạch có %d lỗi, chưa dùng được.", len(error.problems))
+        raise
+
+
+def day_of(plan: Plan, as_of: str | None) -> date:
+    """``as_of`` (``YYYY-MM-DD``), else today in the plan's time zone."""
+    if as_of:
+        return date.fromisoformat(as_of)
+    return datetime.now(ZoneInfo(plan.campaign.timezone)).date()
+
+
+def run_name() -> str:
+    """``<flow>-<plan id>-<day>`` for the UI."""
+    parameters = flow_run.parameters
+    plan_id = Path(str(parameters.get("plan", "plan"))).stem
+    with suppress(Exception):  # a broken plan still gets a name; the run fails with its messages
+        plan_id = load_plan(Path(str(parameters["plan"]))).campaign.id
+    day = parameters.get("as_of") or "hom-nay"
+    return f"{flow_run.flow_name}-{plan_id}-{day}"
+
+
+def _options(templates: str | None, pdf: bool, database: str | None) -> service.DocumentOptions:
+    return service.DocumentOptions(
+        Path(templates) if templates else service.TEMPLATES, pdf, database
+    )
+
+
+# --- tasks ------------------------------------------------------------------------------------
+
+
+@io_task("nhan-tep")
+def take_in(
+    plan: Plan,
+    inbox: Path,
+    intake_options: IntakeOptions,
+    state: Path,
+    outbox: Path,
+    day: date,
+    options: service.DocumentOptions,
+) -> tuple[list[FileOutcome], list[Written]]:
+    """Take in every ready file (one batch), then write the feedback owed."""
+    logger = get_run_logger()
+    check_outbox(outbox, inbox)
+    outcomes = run_intake(plan, inbox, state, day, intake_options)
+    for outcome in outcomes:
+        logger.info("%s: %s", outcome.file, STATUS_WORDS[outcome.status])
+    written = service.feedback(plan, inbox, state, outbox, day, options)
+    return outcomes, written.written
+
+
+@io_task("don-doc")
+def remind_task(
+    plan: Plan, state: Path, outbox: Path, day: date, options: service.DocumentOptions
+) -> list[Written]:
+    """The day's reminder letters."""
+    run = service.remind(plan, state, outbox, day, options)
+    for problem in run.problems:
+        get_run_logger().warning(problem)
+    return run.written
+
+
+@io_task("tong-hop")
+def report_task(
+    plan: Plan, state: Path, outbox: Path, day: date, options: service.DocumentOptions
+) -> list[Written]:
+    """The consolidated report."""
+    run = service.report(plan, state, outbox, day, options)
+    for problem in run.problems:
+        get_run_logger().warning(problem)
+    return run.written
+
+
+@io_task("tinh-hinh")
+def status_task(plan: Plan, state: Path, day: date, database: str | None) -> Matrix:
+    """Where every site stands."""
+    return status_matrix(plan, state, day, database)
+
+
+# --- artifacts --------------------------------------------------------------------------------
+
+
+def intake_table(outcomes: list[FileOutcome]) -> list[dict[str, Any]]:
+    """One row per file: file, status, site, milestone, number of issues."""
+    return [
+        {
+            "tệp": o.file,
+            "kết quả": STATUS_WORDS[o.status],
+            "đơn vị": ", ".join(o.sites),
+            "mốc": o.milestone or "",
+            "số vấn đề": len(o.issues),
+        }
+        for o in outcomes
+    ]
+
+
+def matrix_table(matrix: Matrix) -> list[dict[str, Any]]:
+    """One row per site, one column per milestone."""
+    rows = []
+    for row in matrix.rows:
+        line: dict[str, Any] = {"đơn vị": row.name}
+        for milestone in matrix.plan.milestones:
+            cell = row.cells.get(milestone.id)
+            text = "—" if cell is None else SHORT_STATE[cell.state]
+            if cell is not None and cell.received:
+                text += f" ({cell.received:%d/%m})"
+            line[milestone.id] = text
+        rows.append(line)
+    return rows
+
+
+def documents_markdown(outbox: Path, written: list[Written]) -> str:
+    """The documents written, with their paths."""
+    if not written:
+        return "Không có văn bản mới."
+    lines = [f"Đã ghi {len(written)} tệp vào `{outbox}`:", ""]
+    lines += [f"- {w.kind}: `{outbox / w.path}`" for w in written]
+    return "\n".join(lines)
+
+
+def artifact_key(kind: str, plan: Plan) -> str:
+    """Artifact keys allow lowercase letters, digits and dashes only."""
+    cleaned = "".join(c if c.isalnum() or c == "-" else "-" for c in plan.campaign.id.lower())
+    return f"{kind}-{cleaned}"[:100]
+
+
+def publish(
+    plan: Plan,
+    outbox: Path,
+    outcomes: list[FileOutcome] | None,
+    matrix: Matrix,
+    written: list[Written],
+) -> None:
+    """The run's artifacts, for the operator watching the UI."""
+    if outcomes is not None:
+        create_table_artifact(
+            intake_table(outcomes),
+            key=artifact_key("nhan-tep", plan),
+            description=f"Kết quả nhận tệp ngày {matrix.as_of:%d/%m/%Y}",
+        )
+    create_table_artifact(
+        matrix_table(matrix),
+        key=artifact_key("tinh-hinh", plan),
+        description=f"Tình hình gửi báo cáo đến ngày {matrix.as_of:%d/%m/%Y}",
+    )
+    create_markdown_artifact(
+        documents_markdown(outbox, written),
+        key=artifact_key("van-ban", plan),
+        description="Văn bản đã ghi trong lần chạy này",
+    )
+
+
+# --- flows ------------------------------------------------------------------------------------
+
+
+@flow(name="cycle", flow_run_name=run_name, log_prints=False)
+def cycle(
+    plan: str = "config/plan.yaml",
+    inbox: str = "inbox",
+    state: str = "state",
+    outbox: str = "outbox",
+    as_of: str | None = None,
+    database: str | None = None,
+    templates: str | None = None,
+    pdf: bool = True,
+    jobs: tuple[str, ...] = ("intake", "remind", "report"),
+    settle: float = IntakeOptions.settle,
+    min_age: float = IntakeOptions.min_age,
+) -> dict[str, Any]:
+    """Take files in (with feedback), write the reminders due, then the report. ``settle`` and
+    ``min_age``: how long a file must stay unchanged before it is taken (seconds)."""
+    loaded = load(plan)
+    day = day_of(loaded, as_of)
+    options = _options(templates, pdf, database)
+    places = (Path(state), Path(outbox), day, options)
+    outcomes: list[FileOutcome] | None = None
+    written: list[Written] = []
+    if "intake" in jobs:
+        taking = IntakeOptions(settle=settle, min_age=min_age, database=database)
+        outcomes, feedback = take_in(loaded, Path(inbox), taking, *places)
+        written += feedback
+    if "remind" in jobs:
+        written += remind_task(loaded, *places)
+    if "report" in jobs:
+        written += report_task(loaded, *places)
+    matrix = status_task(loaded, Path(state), day, database)
+    publish(loaded, Path(outbox), outcomes, matrix, written)
+    return {
+        "as_of": day.isoformat(),
+        "files": [o.as_dict() for o in outcomes or []],
+        "documents": [asdict(w) for w in written],
+    }
+
+
+@flow(name="intake", flow_run_name=run_name)
+def intake(
+    plan: str = "config/plan.yaml",
+    inbox: str = "inbox",
+    state: str = "state",
+    outbox: str = "outbox",
+    as_of: str | None = None,
+    database: str | None = None,
+    templates: str | None = None,
+    pdf: bool = True,
+    settle: float = IntakeOptions.settle,
+    min_age: float = IntakeOptions.min_age,
+) -> dict[str, Any]:
+    """Take files in, answer each flawed one with feedback."""
+    return cycle.fn(
+        plan, inbox, state, outbox, as_of, database, templates, pdf, ("intake",), settle, min_age
+    )
+
+
+@flow(name="remind", flow_run_name=run_name)
+def remind(
+    plan: str = "config/plan.yaml",
+    state: str = "state",
+    outbox: str = "outbox",
+    as_of: str | None = None,
+    database: str | None = None,
+    templates: str | None = None,
+    pdf: bool = True,
+) -> dict[str, Any]:
+    """Write the reminder letters due today."""
+    return cycle.fn(plan, "inbox", state, outbox, as_of, database, templates, pdf, ("remind",))
+
+
+@flow(name="report", flow_run_name=run_name)
+def report(
+    plan: str = "config/plan.yaml",
+    state: str = "state",
+    outbox: str = "outbox",
+    as_of: str | None = None,
+    database: str | None = None,
+    templates: str | None = None,
+    pdf: bool = True,
+) -> dict[str, Any]:
+    """Write the consolidated report."""
+    return cycle.fn(plan, "inbox", state, outbox, as_of, database, templates, pdf, ("report",))

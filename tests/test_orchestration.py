@@ -1,0 +1,101 @@
+"""The Prefect flows against a real Prefect API: files, ledger and artifacts of a cycle."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+from prefect.client.orchestration import get_client
+from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+from prefect.states import Failed
+
+from flows import orchestration
+from flows.errors import PlanError
+from flows.intake.ledger import Ledger, database_url
+from flows.plan import load_plan
+from tests.conftest import CONFIG, PLANS, ROOT
+
+pytestmark = pytest.mark.usefixtures("prefect_api")
+PLAN = CONFIG / "plan.yaml"
+
+
+def artifacts(key: str) -> list[Any]:
+    async def read() -> list[Any]:
+        async with get_client() as client:
+            found = ArtifactFilter(key=ArtifactFilterKey(any_=[key]))
+            return list(await client.read_artifacts(artifact_filter=found))
+
+    return asyncio.run(read())
+
+
+def test_a_cycle_takes_files_in_and_writes_documents(tmp_path: Path) -> None:
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    for file in sorted((ROOT / "samples" / "2017-03-17").iterdir()):
+        shutil.copy(file, inbox / file.name)
+    result = orchestration.cycle(
+        plan=str(PLAN),
+        inbox=str(inbox),
+        state=str(tmp_path / "state"),
+        outbox=str(tmp_path / "outbox"),
+        as_of="2017-03-25",
+        pdf=False,
+        settle=0,
+        min_age=0,
+    )
+    statuses = sorted(f["status"] for f in result["files"])
+    assert statuses == ["accepted"] * 7 + ["rejected"] * 3
+    kinds = {d["kind"] for d in result["documents"]}
+    assert {"feedback", "reminder", "report"} <= kinds
+    for document in result["documents"]:
+        assert (tmp_path / "outbox" / document["path"]).is_file()
+    plan = load_plan(PLAN)
+    ledger = Ledger(database_url(tmp_path / "state"), plan.campaign.id)
+    try:
+        assert ledger.counts()["current_records"] == 7
+        assert {d.kind for d in ledger.documents()} == {"feedback", "reminder", "report"}
+    finally:
+        ledger.close()
+    intake_rows = json.loads(artifacts(orchestration.artifact_key("nhan-tep", plan))[0].data)
+    assert sorted(r["kết quả"] for r in intake_rows) == ["bị trả lại"] * 3 + ["đã nhận"] * 7
+    matrix_rows = json.loads(artifacts(orchestration.artifact_key("tinh-hinh", plan))[0].data)
+    assert [r["đơn vị"] for r in matrix_rows] == [plan.site_name(s) for s in plan.sites]
+    listing = artifacts(orchestration.artifact_key("van-ban", plan))[0].data
+    assert "cong-van-2017-03-25.docx" in listing
+
+
+def test_a_second_cycle_the_same_day_writes_nothing_new(tmp_path: Path) -> None:
+    places = {
+        "plan": str(CONFIG / "dong-ha-2018.yaml"),
+        "inbox": str(tmp_path / "inbox"),
+        "state": str(tmp_path / "state"),
+        "outbox": str(tmp_path / "outbox"),
+        "as_of": "2018-06-11",
+        "pdf": False,
+    }
+    first = orchestration.cycle(**places, jobs=("intake", "remind"))
+    assert len([d for d in first["documents"] if d["kind"] == "reminder"]) == 9
+    again = orchestration.cycle(**places, jobs=("intake", "remind"))
+    assert again["documents"] == []
+
+
+def test_a_broken_plan_fails_the_run_with_its_messages(tmp_path: Path) -> None:
+    with pytest.raises(PlanError, match="M9"):
+        orchestration.cycle(plan=str(PLANS / "plan-many-problems.yaml"), state=str(tmp_path))
+
+
+@pytest.mark.parametrize(
+    ("failure", "retried"),
+    [
+        (OSError("locked by Excel"), True),
+        (PlanError([]), False),
+        (ValueError("bug"), False),
+    ],
+)
+def test_only_io_is_retried(failure: BaseException, retried: bool) -> None:
+    state = Failed(data=failure)
+    assert orchestration.transient_only(None, None, state) is retried  # type: ignore[arg-type]
