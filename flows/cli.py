@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 from dataclasses import asdict
 from datetime import date, datetime
 from pathlib import Path
@@ -402,6 +403,55 @@ def run(
     out.print(f"Đã ghi {len(documents)} văn bản vào {outbox}:", markup=False)
     for document in documents:
         out.print(f"  {outbox / document['path']}", markup=False)
+
+
+@app.command("serve")
+def serve(
+    plan_path: PlanOption = DEFAULT_PLAN,
+    inbox: Annotated[Path, typer.Option(help="Thư mục các đơn vị gửi tệp vào.")] = DEFAULT_INBOX,
+    state: StateOption = DEFAULT_STATE,
+    outbox: OutboxOption = DEFAULT_OUTBOX,
+    database: DatabaseOption = None,
+    templates: TemplatesOption = None,
+    pdf: PdfOption = True,
+) -> None:
+    """Chạy theo lịch trong kế hoạch (phần schedules) cho tới khi bấm Ctrl-C. Không đặt
+    PREFECT_API_URL thì tự khởi động một máy chủ Prefect trên máy này."""
+    plan = _load(plan_path)
+    parameters = {
+        "plan": str(plan_path.resolve()),
+        "inbox": str(inbox.resolve()),
+        "state": str(state.resolve()),
+        "outbox": str(outbox.resolve()),
+        "database": database,
+        "templates": str(templates.resolve()) if templates else None,
+        "pdf": pdf,
+    }
+    signal.signal(signal.SIGTERM, _interrupt)
+    from flows.serving import healthy, local_server, serve_plan
+
+    out = _console()
+    try:
+        external = os.environ.get("PREFECT_API_URL")
+        if external:
+            if not healthy(external):
+                raise MohinhError(f"Không kết nối được máy chủ Prefect {external}.")
+            serve_plan(plan, parameters)
+        else:
+            out.print("Đang khởi động máy chủ Prefect trên máy này…", markup=False)
+            with local_server(state) as api_url:
+                os.environ["PREFECT_API_URL"] = api_url
+                out.print(f"Máy chủ Prefect: {api_url.removesuffix('/api')}", markup=False)
+                serve_plan(plan, parameters)
+    except KeyboardInterrupt:
+        pass
+    except MohinhError as failure:
+        raise _stop(failure) from None
+    out.print("Đã dừng chạy theo lịch.", markup=False)
+
+
+def _interrupt(_signal: int, _frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 @app.command("simulate")

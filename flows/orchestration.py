@@ -88,11 +88,11 @@ def day_of(plan: Plan, as_of: str | None) -> date:
 def run_name() -> str:
     """``<flow>-<plan id>-<day>`` for the UI."""
     parameters = flow_run.parameters
-    plan_id = Path(str(parameters.get("plan", "plan"))).stem
+    plan_id, day = Path(str(parameters.get("plan", "plan"))).stem, parameters.get("as_of")
     with suppress(Exception):  # a broken plan still gets a name; the run fails with its messages
-        plan_id = load_plan(Path(str(parameters["plan"]))).campaign.id
-    day = parameters.get("as_of") or "hom-nay"
-    return f"{flow_run.flow_name}-{plan_id}-{day}"
+        plan = load_plan(Path(str(parameters["plan"])))
+        plan_id, day = plan.campaign.id, day_of(plan, day).isoformat()
+    return f"{flow_run.flow_name}-{plan_id}-{day or 'hom-nay'}"
 
 
 def _options(templates: str | None, pdf: bool, database: str | None) -> service.DocumentOptions:

@@ -1,0 +1,68 @@
+"""`mohinh serve`: deployments from the plan's schedules, a local server, a real scheduled run."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from flows.plan import load_plan
+from flows.serving import healthy, schedules_of
+from tests import intake_files as build
+from tests.conftest import CONFIG
+
+
+def test_schedules_come_from_the_plan() -> None:
+    plan = load_plan(CONFIG / "plan.yaml")
+    report = schedules_of(plan, "report")
+    assert report[0].cron == "0 16 * * 5" and report[0].timezone == "Asia/Ho_Chi_Minh"
+    # One extra run the day after each due date (20/03, 31/08, 20/11), at the cron's time.
+    assert [s.rrule.split("\n")[0] for s in report[1:]] == [
+        "DTSTART:20170321T160000",
+        "DTSTART:20170901T160000",
+        "DTSTART:20171121T160000",
+    ]
+    dong_ha = load_plan(CONFIG / "dong-ha-2018.yaml")
+    assert [s.cron for s in schedules_of(dong_ha, "intake")] == ["*/15 7-17 * * 1-6"]
+
+
+@pytest.mark.slow
+def test_serve_runs_a_scheduled_intake_and_stops_cleanly(tmp_path: Path) -> None:
+    plan = (CONFIG / "dong-ha-2018.yaml").read_text(encoding="utf-8")
+    plan = re.sub(r'(?m)^  intake: ".*"$', '  intake: "* * * * *"', plan)
+    (tmp_path / "plan.yaml").write_text(plan, encoding="utf-8")
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    build.write_xlsx(inbox / "p1.xlsx", [["Phường", "Hình thức sơ kết"], ["Phường 1", "Họp"]])
+    places = ["--inbox", str(inbox), "--state", str(tmp_path / "state")]
+    places += ["--outbox", str(tmp_path / "outbox"), "--no-pdf"]
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
+    log = (tmp_path / "serve.log").open("wb")
+    serve = subprocess.Popen(
+        [sys.executable, "-m", "flows", "serve", "--plan", str(tmp_path / "plan.yaml"), *places],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env=environment,
+    )
+    try:
+        deadline = time.monotonic() + 240  # server start (~30 s), then the next minute
+        while not (inbox / "tra-lai" / "p1.xlsx").exists():
+            assert serve.poll() is None, (tmp_path / "serve.log").read_text()
+            assert time.monotonic() < deadline, (tmp_path / "serve.log").read_text()
+            time.sleep(2)
+        text = (tmp_path / "serve.log").read_text()
+        assert "intake-dong-ha-2018-so-ket-cvd-" in text and "Completed" in text
+        assert list((tmp_path / "outbox").rglob("phan-hoi-*.docx"))
+    finally:
+        serve.send_signal(signal.SIGTERM)
+        serve.wait(60)
+        log.close()
+    url = re.search(r"Máy chủ Prefect: (\S+)", (tmp_path / "serve.log").read_text())
+    assert url is not None
+    assert not healthy(f"{url.group(1)}/api")  # the server went down with it
