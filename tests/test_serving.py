@@ -52,12 +52,14 @@ def test_serve_runs_a_scheduled_intake_and_stops_cleanly(tmp_path: Path) -> None
     )
     try:
         deadline = time.monotonic() + 240  # server start (~30 s), then the next minute
-        while not (inbox / "tra-lai" / "p1.xlsx").exists():
-            assert serve.poll() is None, (tmp_path / "serve.log").read_text()
-            assert time.monotonic() < deadline, (tmp_path / "serve.log").read_text()
+        finished = re.compile(
+            r"Flow run 'intake-dong-ha-2018-so-ket-cvd-[\d-]+' - Finished in state Completed"
+        )
+        while not finished.search(text := (tmp_path / "serve.log").read_text()):
+            assert serve.poll() is None, text
+            assert time.monotonic() < deadline, text
             time.sleep(2)
-        text = (tmp_path / "serve.log").read_text()
-        assert "intake-dong-ha-2018-so-ket-cvd-" in text and "Completed" in text
+        assert (inbox / "tra-lai" / "p1.xlsx").exists()
         assert list((tmp_path / "outbox").rglob("phan-hoi-*.docx"))
     finally:
         serve.send_signal(signal.SIGTERM)
