@@ -373,7 +373,11 @@ def run(
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     from flows.orchestration import cycle
+    from flows.serving import healthy
 
+    external = os.environ.get("PREFECT_API_URL")
+    if external and not healthy(external):
+        raise _stop(MohinhError(f"Không kết nối được máy chủ Prefect {external}; chưa làm gì."))
     try:
         result = cycle(
             plan=str(plan_path),

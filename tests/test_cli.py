@@ -189,3 +189,23 @@ def test_a_broken_template_stops_with_its_name(tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert "report.docx" in result.stderr and "Traceback" not in result.output
     assert not (tmp_path / "outbox" / "tong-hop").exists()
+
+
+def test_run_with_the_server_down_says_so_and_does_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PREFECT_API_URL", "http://127.0.0.1:9/api")  # nothing listens there
+    # `run` sets these when they are missing: keep them from leaking into later tests.
+    monkeypatch.setenv("PREFECT_HOME", str(tmp_path / "prefect"))
+    monkeypatch.setenv("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
+    monkeypatch.setenv("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / "a.csv").write_text("x\n", encoding="utf-8")
+    places = ["--inbox", str(inbox), "--state", str(tmp_path / "state")]
+    places += ["--outbox", str(tmp_path / "outbox")]
+    result = runner.invoke(app, ["run", "--plan", str(ALL_VALID_PLANS[0]), *places])
+    assert result.exit_code == 1
+    assert "Không kết nối được máy chủ Prefect http://127.0.0.1:9/api" in result.stderr
+    assert [p.name for p in inbox.iterdir()] == ["a.csv"]
+    assert not (tmp_path / "outbox").exists()

@@ -99,3 +99,46 @@ def test_a_broken_plan_fails_the_run_with_its_messages(tmp_path: Path) -> None:
 def test_only_io_is_retried(failure: BaseException, retried: bool) -> None:
     state = Failed(data=failure)
     assert orchestration.transient_only(None, None, state) is retried  # type: ignore[arg-type]
+
+
+def test_two_overlapping_cycles_take_each_file_once(tmp_path: Path) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from tests import intake_files as build
+
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    plan = load_plan(CONFIG / "dong-ha-2018.yaml")
+    form = plan.forms[0]
+    for site in plan.sites:
+        name = plan.site_name(site)
+        row = {"phuong": name, "hinh_thuc": "Bằng văn bản", "chi_dao": "x", "ket_qua": "y"}
+        row |= {"kho_khan": "z", "phuong_huong": "w"}
+        build.write_xlsx(
+            inbox / f"{site.id}.xlsx",
+            [[c.label for c in form.columns], [row.get(c.key) for c in form.columns]],
+        )
+    places = {
+        "plan": str(CONFIG / "dong-ha-2018.yaml"),
+        "inbox": str(inbox),
+        "state": str(tmp_path / "state"),
+        "outbox": str(tmp_path / "outbox"),
+        "as_of": "2018-06-08",
+        "pdf": False,
+        "settle": 0,
+        "min_age": 0,
+    }
+    with ThreadPoolExecutor(2) as pool:
+        runs = list(pool.map(lambda _: orchestration.cycle(**places), range(2)))
+    taken = [f["file"] for run in runs for f in run["files"] if f["status"] != "waiting"]
+    assert sorted(taken) == sorted(f"{s.id}.xlsx" for s in plan.sites)
+    ledger = Ledger(database_url(tmp_path / "state"), plan.campaign.id)
+    try:
+        assert ledger.counts() == {"accepted": len(plan.sites), "current_records": len(plan.sites)}
+        keys = [d.key for d in ledger.documents()]
+        assert len(keys) == len(set(keys))
+    finally:
+        ledger.close()
+    assert sorted(p.name for p in (inbox / "da-nhan").iterdir()) == sorted(
+        f"{s.id}.xlsx" for s in plan.sites
+    )
