@@ -36,6 +36,7 @@ run: $(STAMP)
 bench: $(STAMP)
 	$(VENV)/bin/python bench/intake.py
 	$(VENV)/bin/python bench/documents.py
+	$(VENV)/bin/python bench/cycle.py
 
 test: $(STAMP)
 	$(VENV)/bin/ruff check flows tests bench samples templates
