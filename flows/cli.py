@@ -246,7 +246,9 @@ def print_written(run: DocumentRun, outbox: Path) -> None:
 
 def warn_no_ledger(state: Path, database: str | None) -> None:
     """Say so when there is no ledger: every report then shows as not received."""
-    if database is None and not (state / "mohinh.sqlite").exists():
+    from flows.intake.ledger import ledger_exists
+
+    if not ledger_exists(state, database):
         _console(stderr=True).print(
             f"Lưu ý: chưa có sổ theo dõi trong {state} (chưa nhận tệp nào, hoặc --state sai): "
             "mọi báo cáo được coi là chưa nhận.",
@@ -373,12 +375,11 @@ def run(
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     from flows.orchestration import cycle
-    from flows.serving import healthy
+    from flows.serving import require_server
 
-    external = os.environ.get("PREFECT_API_URL")
-    if external and not healthy(external):
-        raise _stop(MohinhError(f"Không kết nối được máy chủ Prefect {external}; chưa làm gì."))
     try:
+        if external := os.environ.get("PREFECT_API_URL"):
+            require_server(external)
         result = cycle(
             plan=str(plan_path),
             inbox=str(inbox),
@@ -432,14 +433,13 @@ def serve(
         "pdf": pdf,
     }
     signal.signal(signal.SIGTERM, _interrupt)
-    from flows.serving import healthy, local_server, serve_plan
+    from flows.serving import local_server, require_server, serve_plan
 
     out = _console()
     try:
         external = os.environ.get("PREFECT_API_URL")
         if external:
-            if not healthy(external):
-                raise MohinhError(f"Không kết nối được máy chủ Prefect {external}.")
+            require_server(external)
             serve_plan(plan, parameters)
         else:
             out.print("Đang khởi động máy chủ Prefect trên máy này…", markup=False)

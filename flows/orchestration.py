@@ -101,6 +101,13 @@ def _options(templates: str | None, pdf: bool, database: str | None) -> service.
     )
 
 
+def logged(run: service.DocumentRun) -> list[Written]:
+    """What a document job wrote; its problems (a PDF copy that failed) go to the run log."""
+    for problem in run.problems:
+        get_run_logger().warning(problem)
+    return run.written
+
+
 # --- tasks ------------------------------------------------------------------------------------
 
 
@@ -120,8 +127,7 @@ def take_in(
     outcomes = run_intake(plan, inbox, state, day, intake_options)
     for outcome in outcomes:
         logger.info("%s: %s", outcome.file, STATUS_WORDS[outcome.status])
-    written = service.feedback(plan, inbox, state, outbox, day, options)
-    return outcomes, written.written
+    return outcomes, logged(service.feedback(plan, inbox, state, outbox, day, options))
 
 
 @io_task("don-doc")
@@ -129,10 +135,7 @@ def remind_task(
     plan: Plan, state: Path, outbox: Path, day: date, options: service.DocumentOptions
 ) -> list[Written]:
     """The day's reminder letters."""
-    run = service.remind(plan, state, outbox, day, options)
-    for problem in run.problems:
-        get_run_logger().warning(problem)
-    return run.written
+    return logged(service.remind(plan, state, outbox, day, options))
 
 
 @io_task("tong-hop")
@@ -140,10 +143,7 @@ def report_task(
     plan: Plan, state: Path, outbox: Path, day: date, options: service.DocumentOptions
 ) -> list[Written]:
     """The consolidated report."""
-    run = service.report(plan, state, outbox, day, options)
-    for problem in run.problems:
-        get_run_logger().warning(problem)
-    return run.written
+    return logged(service.report(plan, state, outbox, day, options))
 
 
 @io_task("tinh-hinh")

@@ -45,6 +45,12 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+def require_server(api_url: str) -> None:
+    """Stop, before anything is done, when the Prefect API at ``api_url`` does not answer."""
+    if not healthy(api_url):
+        raise ServerError(f"Không kết nối được máy chủ Prefect {api_url}; chưa làm gì.")
+
+
 def healthy(api_url: str, timeout: float = 2.0) -> bool:
     """Whether the Prefect API at ``api_url`` answers its health check."""
     try:

@@ -12,7 +12,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any, Literal
 
-from flows.intake.ledger import Document, Ledger, StoredRecord, database_url
+from flows.intake.ledger import Document, Ledger, StoredRecord, database_url, ledger_exists
 from flows.plan import Plan
 from flows.plan.schema import Milestone, Site
 
@@ -278,7 +278,7 @@ def simulate(
 def read_evidence(plan: Plan, state: Path, database: str | None) -> tuple[Evidence, list[Document]]:
     """What the ledger holds, and the reminders it sent; nothing (and no database created)
     when there is no ledger yet."""
-    if database is None and not (state / "mohinh.sqlite").exists():
+    if not ledger_exists(state, database):
         return Evidence(), []
     ledger = Ledger(database or database_url(state), plan.campaign.id)
     try:

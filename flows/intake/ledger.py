@@ -171,9 +171,19 @@ class Document:
     path: str
 
 
+def database_file(state: Path) -> Path:
+    """The default database file: ``state/mohinh.sqlite``."""
+    return state / "mohinh.sqlite"
+
+
 def database_url(state: Path) -> str:
-    """The default database: ``state/mohinh.sqlite``."""
-    return f"sqlite:///{(state / 'mohinh.sqlite').resolve()}"
+    """The default database's SQLAlchemy URL."""
+    return f"sqlite:///{database_file(state).resolve()}"
+
+
+def ledger_exists(state: Path, database: str | None) -> bool:
+    """Whether there is a ledger to read (a database URL is taken to be one)."""
+    return database is not None or database_file(state).exists()
 
 
 def _sqlite_pragmas(connection: Any, _record: Any) -> None:
