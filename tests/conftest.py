@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from flows.plan import Plan, load_plan
+
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")  # its writes lock SQLite
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG = ROOT / "config"
@@ -56,9 +59,11 @@ def update_golden(request: pytest.FixtureRequest) -> bool:
 
 
 @pytest.fixture(scope="session")
-def prefect_api() -> Iterator[None]:
-    """One real Prefect API (temporary SQLite database) for the whole test session."""
+def prefect_api() -> Iterator[str]:
+    """One real Prefect API (temporary SQLite database) for the whole test session; its URL,
+    for the programs a test starts."""
+    from prefect.settings import PREFECT_API_URL
     from prefect.testing.utilities import prefect_test_harness
 
     with prefect_test_harness(server_startup_timeout=120):
-        yield
+        yield str(PREFECT_API_URL.value())

@@ -402,6 +402,30 @@ def test_libreoffice_converts_every_kind(campaign: Campaign, tmp_path: Path) -> 
         )
 
 
+@pytest.mark.slow
+@pytest.mark.usefixtures("libreoffice")
+def test_documents_left_without_a_pdf_get_one_at_the_next_run(
+    dong_ha: Plan, tmp_path: Path
+) -> None:
+    """A run killed after recording its letters, before LibreOffice ran, leaves .docx files
+    without PDF copies (as ``--no-pdf`` does); the next run that makes PDFs makes theirs."""
+    state, outbox, day = tmp_path / "state", tmp_path / "outbox", date(2018, 6, 11)
+    without = service.DocumentOptions(pdf=False)
+    letters = [w.path for w in service.remind(dong_ha, state, outbox, day, without).written]
+    assert len(letters) == 9 and not list(outbox.rglob("*.pdf"))
+    run = service.report(dong_ha, state, outbox, day, service.DocumentOptions(pdf=True))
+    assert run.problems == []
+    assert sorted(w.path for w in run.written if w.kind == "pdf") == sorted(
+        p.replace(".docx", ".pdf") for p in letters
+    )
+    for letter in letters:
+        assert (outbox / letter).with_suffix(".pdf").read_bytes().startswith(b"%PDF")
+    report = next(w for w in run.written if w.kind == "report")
+    assert report.pdf is not None and (outbox / report.pdf).is_file()
+    again = service.report(dong_ha, state, outbox, day, service.DocumentOptions(pdf=True))
+    assert [w for w in again.written if w.kind == "pdf"] == []
+
+
 def test_shipped_plans_are_the_ones_tested() -> None:
     assert {load_plan(p).campaign.id for p in CONFIG.glob("*.yaml")} == {
         "hai-duong-2017-nhan-rong-mo-hinh",

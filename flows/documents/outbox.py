@@ -17,6 +17,7 @@ import json
 import os
 import shutil
 import time
+from collections.abc import Sequence
 from contextlib import suppress
 from dataclasses import asdict, dataclass
 from datetime import date, datetime
@@ -105,11 +106,18 @@ class Outbox:
         self.written.append(written)
         return written
 
-    def make_pdfs(self) -> None:
-        """PDF copies of every .docx written, when LibreOffice is installed."""
+    def make_pdfs(self, owed: Sequence[str] = ()) -> None:
+        """PDF copies of every .docx written, when LibreOffice is installed, and of the
+        earlier documents in ``owed`` (relative paths) whose copy a killed run never made."""
         docx = [w for w in self.written if w.path.endswith(".docx")]
-        converted, problems = pdf.convert([self.root / w.path for w in docx])
+        fresh = [w.path for w in docx]
+        late = [path for path in owed if path not in fresh]
+        converted, problems = pdf.convert([self.root / p for p in [*fresh, *late]])
         self.problems += problems
+        for path in late:
+            made = converted.get(self.root / path)
+            if made is not None:
+                self.note(str(made.relative_to(self.root)), "pdf")
         for i, written in enumerate(self.written):
             made = converted.get(self.root / written.path)
             if made is not None:

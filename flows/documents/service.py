@@ -71,12 +71,22 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+def pdfs_owed(root: Path, ledger: Ledger) -> list[str]:
+    """Documents in the ledger whose .docx is in the outbox but whose PDF copy is not (the run
+    that wrote them was killed before LibreOffice ran, or ran with ``--no-pdf``)."""
+    return [
+        d.path
+        for d in ledger.documents()
+        if (root / d.path).is_file() and not (root / d.path).with_suffix(".pdf").exists()
+    ]
+
+
 def _finish(outbox: Outbox, ledger: Ledger, documents: list[Document], pdf: bool) -> DocumentRun:
     """Remember the documents first (a run killed later does not write them again), then the
     PDF copies and the manifest."""
     ledger.record_documents(documents, _now())
     if pdf:
-        outbox.make_pdfs()
+        outbox.make_pdfs(pdfs_owed(outbox.root, ledger))
     manifest = outbox.write_manifest()
     return DocumentRun(list(outbox.written), manifest, list(outbox.problems))
 
