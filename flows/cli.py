@@ -8,7 +8,7 @@ import signal
 from dataclasses import asdict
 from datetime import date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 from zoneinfo import ZoneInfo
 
 import typer
@@ -44,7 +44,10 @@ StateOption = Annotated[Path, typer.Option("--state", help="Thư mục lưu sổ
 OutboxOption = Annotated[Path, typer.Option("--outbox", help="Thư mục ghi văn bản.")]
 DatabaseOption = Annotated[
     str | None,
-    typer.Option(help="Địa chỉ SQLAlchemy của cơ sở dữ liệu (mặc định: SQLite trong --state)."),
+    typer.Option(
+        help="Địa chỉ SQLAlchemy của cơ sở dữ liệu (mặc định: biến MOHINH_DATABASE_URL, nếu "
+        "không có thì SQLite trong --state)."
+    ),
 ]
 AsOfOption = Annotated[
     str | None, typer.Option("--as-of", help="Ngày xét, ví dụ 2026-08-15 (mặc định: hôm nay).")
@@ -368,30 +371,30 @@ def run(
     cáo tổng hợp; như lịch tự động sẽ chạy."""
     plan = _load(plan_path)  # a broken plan stops here, before Prefect starts
     day = _day(plan, as_of)
-    # Without PREFECT_API_URL Prefect starts a temporary server on a SQLite database under
-    # --state; on a fresh database it needs more than its default 10 s to start.
-    home = Path(os.environ.setdefault("PREFECT_HOME", str((state / "prefect").resolve())))
-    home.mkdir(parents=True, exist_ok=True)  # Prefect's server dies if its folder is missing
-    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
+    parameters = {
+        "plan": str(plan_path),
+        "inbox": str(inbox),
+        "state": str(state),
+        "outbox": str(outbox),
+        "as_of": day.isoformat(),
+        "database": database,
+        "templates": str(templates) if templates else None,
+        "pdf": pdf,
+        "settle": settle,
+        "min_age": min_age,
+    }
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
-    from flows.orchestration import cycle
-    from flows.serving import require_server
+    from flows.serving import local_server, require_server
 
     try:
         if external := os.environ.get("PREFECT_API_URL"):
             require_server(external)
-        result = cycle(
-            plan=str(plan_path),
-            inbox=str(inbox),
-            state=str(state),
-            outbox=str(outbox),
-            as_of=day.isoformat(),
-            database=database,
-            templates=str(templates) if templates else None,
-            pdf=pdf,
-            settle=settle,
-            min_age=min_age,
-        )
+            result = _cycle(parameters)
+        else:
+            _console().print("Đang khởi động máy chủ Prefect trên máy này…", markup=False)
+            with local_server(state) as api_url:
+                os.environ["PREFECT_API_URL"] = api_url
+                result = _cycle(parameters)
     except MohinhError as failure:
         raise _stop(failure) from None
     out = _console()
@@ -410,6 +413,44 @@ def run(
         out.print(f"  {outbox / document['path']}", markup=False)
 
 
+def _cycle(parameters: dict[str, Any]) -> dict[str, Any]:
+    """One ``cycle`` flow run; a Prefect server lost midway is said plainly (what was done
+    stays done; the next run goes on from there)."""
+    import httpx
+
+    from flows.orchestration import cycle
+
+    try:
+        result: dict[str, Any] = cycle(**parameters)
+        return result
+    except httpx.HTTPError as failure:
+        raise MohinhError(
+            f"Mất kết nối với máy chủ Prefect giữa chừng ({type(failure).__name__}: {failure}). "
+            "Phần đã làm xong được giữ nguyên; lần chạy sau sẽ làm tiếp."
+        ) from None
+
+
+def _parameters(
+    plan_path: Path,
+    inbox: Path,
+    state: Path,
+    outbox: Path,
+    database: str | None,
+    templates: Path | None,
+    pdf: bool,
+) -> dict[str, Any]:
+    """The flows' parameters for deployments: absolute paths, since runs start elsewhere."""
+    return {
+        "plan": str(plan_path.resolve()),
+        "inbox": str(inbox.resolve()),
+        "state": str(state.resolve()),
+        "outbox": str(outbox.resolve()),
+        "database": database,
+        "templates": str(templates.resolve()) if templates else None,
+        "pdf": pdf,
+    }
+
+
 @app.command("serve")
 def serve(
     plan_path: PlanOption = DEFAULT_PLAN,
@@ -423,15 +464,7 @@ def serve(
     """Chạy theo lịch trong kế hoạch (phần schedules) cho tới khi bấm Ctrl-C. Không đặt
     PREFECT_API_URL thì tự khởi động một máy chủ Prefect trên máy này."""
     plan = _load(plan_path)
-    parameters = {
-        "plan": str(plan_path.resolve()),
-        "inbox": str(inbox.resolve()),
-        "state": str(state.resolve()),
-        "outbox": str(outbox.resolve()),
-        "database": database,
-        "templates": str(templates.resolve()) if templates else None,
-        "pdf": pdf,
-    }
+    parameters = _parameters(plan_path, inbox, state, outbox, database, templates, pdf)
     signal.signal(signal.SIGTERM, _interrupt)
     from flows.serving import local_server, require_server, serve_plan
 
@@ -452,6 +485,40 @@ def serve(
     except MohinhError as failure:
         raise _stop(failure) from None
     out.print("Đã dừng chạy theo lịch.", markup=False)
+
+
+@app.command("deploy")
+def deploy(
+    pool: Annotated[str, typer.Option(help="Nhóm máy chạy (work pool) của Prefect.")],
+    plan_path: PlanOption = DEFAULT_PLAN,
+    inbox: Annotated[Path, typer.Option(help="Thư mục các đơn vị gửi tệp vào.")] = DEFAULT_INBOX,
+    state: StateOption = DEFAULT_STATE,
+    outbox: OutboxOption = DEFAULT_OUTBOX,
+    database: DatabaseOption = None,
+    templates: TemplatesOption = None,
+    pdf: PdfOption = True,
+) -> None:
+    """Đăng ký lịch chạy của kế hoạch vào một nhóm máy chạy trên máy chủ Prefect (PREFECT_API_URL),
+    để các máy chạy "prefect worker start --pool …" thực hiện. Các đường dẫn phải là đường dẫn
+    mà máy chạy nhìn thấy."""
+    plan = _load(plan_path)
+    parameters = _parameters(plan_path, inbox, state, outbox, database, templates, pdf)
+    from flows.serving import deploy_plan, require_server
+
+    try:
+        external = os.environ.get("PREFECT_API_URL")
+        if not external:
+            raise MohinhError(
+                "Chưa đặt PREFECT_API_URL: lệnh này cần địa chỉ máy chủ Prefect dùng chung."
+            )
+        require_server(external)
+        names = deploy_plan(plan, parameters, pool)
+    except MohinhError as failure:
+        raise _stop(failure) from None
+    out = _console()
+    out.print(f"Đã đăng ký {len(names)} lịch chạy vào nhóm máy '{pool}':", markup=False)
+    for name in names:
+        out.print(f"  {name}", markup=False)
 
 
 def _interrupt(_signal: int, _frame: object) -> None:

@@ -28,9 +28,12 @@ from flows.errors import MohinhError
 from flows.plan import Plan
 from flows.plan.schema import Schedule
 
-SERVER_START_SECONDS = 120
+SERVER_START_SECONDS = 120  # a first start creates the database: 18 s here
+SERVER_ANSWER_SECONDS = 30  # a server that is up but busy, or restarting
+WAIT_VARIABLE = "MOHINH_SERVER_WAIT"  # seconds; overrides both
 PREFECT_SERVER = [sys.executable, "-m", "prefect", "server", "start"]
 JOBS = ("intake", "remind", "report")
+NO_SCHEDULES = "Kế hoạch không có lịch chạy nào (phần schedules: intake, remind, report)."
 _SIMPLE_TIME = re.compile(r"^(\d{1,2}) (\d{1,2}) ")
 
 
@@ -45,10 +48,26 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def require_server(api_url: str) -> None:
-    """Stop, before anything is done, when the Prefect API at ``api_url`` does not answer."""
-    if not healthy(api_url):
-        raise ServerError(f"Không kết nối được máy chủ Prefect {api_url}; chưa làm gì.")
+def server_wait(default: float) -> float:
+    """How long to wait for a Prefect server: ``MOHINH_SERVER_WAIT`` seconds, else ``default``."""
+    try:
+        return float(os.environ.get(WAIT_VARIABLE, default))
+    except ValueError:
+        return default
+
+
+def require_server(api_url: str, wait: float | None = None) -> None:
+    """Stop, before anything is done, when the Prefect API at ``api_url`` does not answer
+    within ``wait`` seconds (a busy or restarting server gets that long)."""
+    limit = server_wait(SERVER_ANSWER_SECONDS) if wait is None else wait
+    deadline = time.monotonic() + limit
+    while not healthy(api_url):
+        if time.monotonic() >= deadline:
+            raise ServerError(
+                f"Không kết nối được máy chủ Prefect {api_url} (chờ {limit:.0f} giây); "
+                "chưa làm gì."
+            )
+        time.sleep(1)
 
 
 def healthy(api_url: str, timeout: float = 2.0) -> bool:
@@ -61,8 +80,10 @@ def healthy(api_url: str, timeout: float = 2.0) -> bool:
 
 
 @contextmanager
-def local_server(state: Path, wait: float = SERVER_START_SECONDS) -> Iterator[str]:
-    """A Prefect server for the duration of the block; its API URL."""
+def local_server(state: Path, wait: float | None = None) -> Iterator[str]:
+    """A Prefect server for the duration of the block (its data under ``state/prefect``, so
+    runs of ``mohinh run`` and ``mohinh serve`` are in one history); its API URL."""
+    wait = server_wait(SERVER_START_SECONDS) if wait is None else wait
     home = (state / "prefect").resolve()
     home.mkdir(parents=True, exist_ok=True)
     port = free_port()
@@ -92,8 +113,21 @@ def local_server(state: Path, wait: float = SERVER_START_SECONDS) -> Iterator[st
             time.sleep(0.5)
         yield api_url
     finally:
+        flush_to_server()
         stop(server)
         log.close()
+
+
+def flush_to_server(timeout: float = 5.0) -> None:
+    """Send the logs and events this process still holds, while the server is up (else the
+    client retries them against a stopped server for over a minute at exit)."""
+    if "prefect.logging.handlers" not in sys.modules:
+        return
+    from prefect.events.worker import EventsWorker
+    from prefect.logging.handlers import APILogWorker
+
+    APILogWorker.drain_all(timeout=timeout)
+    EventsWorker.drain_all(timeout=timeout)
 
 
 def stop(process: subprocess.Popen[bytes], grace: float = 15.0) -> None:
@@ -136,9 +170,12 @@ def schedules_of(plan: Plan, job: str) -> list[Any]:
     return found
 
 
-def deployments(plan: Plan, parameters: dict[str, Any]) -> list[Any]:
-    """A deployment per scheduled job, named ``<plan id>-<job>``."""
+def deployments(plan: Plan, parameters: dict[str, Any], module_path: bool = False) -> list[Any]:
+    """A deployment per scheduled job, named ``<plan id>-<job>``, and ``<plan id>-cycle`` with
+    no schedule, for a whole cycle on demand from the UI. ``module_path``: the flows are found
+    by module (``flows.orchestration.intake``), as a worker in another process needs."""
     from prefect.client.schemas.objects import ConcurrencyLimitConfig, ConcurrencyLimitStrategy
+    from prefect.types.entrypoint import EntrypointType
 
     from flows import orchestration
 
@@ -146,12 +183,14 @@ def deployments(plan: Plan, parameters: dict[str, Any]) -> list[Any]:
         "intake": orchestration.intake,
         "remind": orchestration.remind,
         "report": orchestration.report,
+        "cycle": orchestration.cycle,
     }
     limit = ConcurrencyLimitConfig(limit=1, collision_strategy=ConcurrencyLimitStrategy.CANCEL_NEW)
+    entrypoint = EntrypointType.MODULE_PATH if module_path else EntrypointType.FILE_PATH
     found = []
-    for job in JOBS:
-        schedules = schedules_of(plan, job)
-        if not schedules:
+    for job in [*JOBS, "cycle"]:
+        schedules = schedules_of(plan, job) if job in JOBS else []
+        if job in JOBS and not schedules:
             continue
         flow = flows[job]
         accepted = set(flow.parameters.properties)
@@ -162,6 +201,7 @@ def deployments(plan: Plan, parameters: dict[str, Any]) -> list[Any]:
                 parameters={k: v for k, v in parameters.items() if k in accepted},
                 concurrency_limit=limit,
                 tags=[plan.campaign.id],
+                entrypoint_type=entrypoint,
             )
         )
     return found
@@ -171,9 +211,28 @@ def serve_plan(plan: Plan, parameters: dict[str, Any]) -> None:
     """Serve the plan's deployments until interrupted; schedules stay active afterwards."""
     from prefect import serve
 
-    found = deployments(plan, parameters)
-    if not found:
-        raise MohinhError(
-            "Kế hoạch không có lịch chạy nào (phần schedules: intake, remind, report)."
-        )
-    serve(*found, pause_on_shutdown=False)
+    if not any(getattr(plan.schedules, job) for job in JOBS):
+        raise MohinhError(NO_SCHEDULES)
+    serve(*deployments(plan, parameters), pause_on_shutdown=False)
+
+
+def deploy_plan(plan: Plan, parameters: dict[str, Any], pool: str) -> list[str]:
+    """Create (or update) the plan's deployments in the work pool ``pool``, for workers
+    started with ``prefect worker start --pool <pool>``; their names."""
+    from prefect.client.orchestration import get_client
+    from prefect.exceptions import ObjectNotFound
+
+    if not any(getattr(plan.schedules, job) for job in JOBS):
+        raise MohinhError(NO_SCHEDULES)
+    with get_client(sync_client=True) as client:
+        try:
+            client.read_work_pool(pool)
+        except ObjectNotFound:
+            raise MohinhError(
+                f"Chưa có nhóm máy chạy (work pool) '{pool}'. Tạo bằng lệnh: "
+                f"prefect work-pool create {pool} --type process"
+            ) from None
+    found = deployments(plan, parameters, module_path=True)
+    for deployment in found:
+        deployment.apply(work_pool_name=pool)
+    return [f"{d.flow_name}/{d.name}" for d in found]

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -195,10 +198,7 @@ def test_run_with_the_server_down_says_so_and_does_nothing(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("PREFECT_API_URL", "http://127.0.0.1:9/api")  # nothing listens there
-    # `run` sets these when they are missing: keep them from leaking into later tests.
-    monkeypatch.setenv("PREFECT_HOME", str(tmp_path / "prefect"))
-    monkeypatch.setenv("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
-    monkeypatch.setenv("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    monkeypatch.setenv("MOHINH_SERVER_WAIT", "2")
     inbox = tmp_path / "inbox"
     inbox.mkdir()
     (inbox / "a.csv").write_text("x\n", encoding="utf-8")
@@ -206,6 +206,42 @@ def test_run_with_the_server_down_says_so_and_does_nothing(
     places += ["--outbox", str(tmp_path / "outbox")]
     result = runner.invoke(app, ["run", "--plan", str(ALL_VALID_PLANS[0]), *places])
     assert result.exit_code == 1
-    assert "Không kết nối được máy chủ Prefect http://127.0.0.1:9/api" in result.stderr
+    assert "Không kết nối được máy chủ Prefect http://127.0.0.1:9/api (chờ 2 giây)" in (
+        result.stderr
+    )
     assert [p.name for p in inbox.iterdir()] == ["a.csv"]
     assert not (tmp_path / "outbox").exists()
+
+
+@pytest.mark.slow
+def test_run_with_a_server_too_slow_to_start_says_so_and_does_nothing(tmp_path: Path) -> None:
+    """No PREFECT_API_URL: `run` starts its own server, which takes longer than the 1 s it is
+    given here; a clear message, exit 1, the inbox untouched and the server stopped."""
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / "a.csv").write_text("x\n", encoding="utf-8")
+    places = ["--inbox", str(inbox), "--state", str(tmp_path / "state")]
+    places += ["--outbox", str(tmp_path / "outbox")]
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
+    result = subprocess.run(
+        [sys.executable, "-m", "flows", "run", "--plan", str(ALL_VALID_PLANS[0]), *places],
+        env=environment | {"MOHINH_SERVER_WAIT": "1"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 1
+    assert "Máy chủ Prefect không khởi động được sau 1 giây" in result.stderr
+    assert "server.log" in result.stderr and "Traceback" not in result.stderr
+    assert [p.name for p in inbox.iterdir()] == ["a.csv"]
+    assert not (tmp_path / "outbox").exists()
+    assert not (tmp_path / "state" / "mohinh.sqlite").exists()
+    home = f"PREFECT_HOME={(tmp_path / 'state' / 'prefect').resolve()}".encode()
+    assert not [p for p in Path("/proc").glob("[0-9]*") if home in environ(p)]
+
+
+def environ(process: Path) -> bytes:
+    try:
+        return (process / "environ").read_bytes()
+    except OSError:  # gone, or not ours to read
+        return b""

@@ -7,6 +7,7 @@ a record sent again becomes a new version and the old one stays, marked not curr
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -176,14 +177,19 @@ def database_file(state: Path) -> Path:
     return state / "mohinh.sqlite"
 
 
+DATABASE_VARIABLE = "MOHINH_DATABASE_URL"
+
+
 def database_url(state: Path) -> str:
-    """The default database's SQLAlchemy URL."""
-    return f"sqlite:///{database_file(state).resolve()}"
+    """The default database's SQLAlchemy URL: ``MOHINH_DATABASE_URL`` when set (so that a
+    password need not sit in a deployment's parameters), else SQLite under ``state``."""
+    return os.environ.get(DATABASE_VARIABLE) or f"sqlite:///{database_file(state).resolve()}"
 
 
 def ledger_exists(state: Path, database: str | None) -> bool:
     """Whether there is a ledger to read (a database URL is taken to be one)."""
-    return database is not None or database_file(state).exists()
+    given = database or os.environ.get(DATABASE_VARIABLE)
+    return given is not None or database_file(state).exists()
 
 
 def _sqlite_pragmas(connection: Any, _record: Any) -> None:
