@@ -67,3 +67,26 @@ def prefect_api() -> Iterator[str]:
 
     with prefect_test_harness(server_startup_timeout=120):
         yield str(PREFECT_API_URL.value())
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[str]:
+    """A PostgreSQL server for the session (CI, MOHINH_REQUIRE_POSTGRES=1, fails rather than
+    skip when PostgreSQL is missing); its URL without a database."""
+    from tests import postgres
+
+    if postgres.programs() is None:
+        if os.environ.get("MOHINH_REQUIRE_POSTGRES"):
+            pytest.fail("PostgreSQL is required here but pg_ctl is not installed")
+        pytest.skip("PostgreSQL is not installed")
+    with postgres.cluster() as server:
+        yield server
+
+
+@pytest.fixture
+def postgres_url(postgres_server: str, request: pytest.FixtureRequest) -> str:
+    """A new empty PostgreSQL database for one test; its SQLAlchemy URL."""
+    from tests import postgres
+
+    name = "t_" + "".join(c if c.isalnum() else "_" for c in request.node.name.lower())[:50]
+    return postgres.create_database(postgres_server, name)
