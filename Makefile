@@ -46,6 +46,7 @@ test: $(STAMP)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check flows tests bench samples templates
+	$(VENV)/bin/ruff format --check flows tests bench samples templates
 	$(VENV)/bin/mypy
 
 format: $(STAMP)

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import asdict
 from datetime import date, datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
 from zoneinfo import ZoneInfo
@@ -66,10 +67,26 @@ def io_task(name: str) -> Callable[[Callable[P, R]], Task[P, R]]:
     )
 
 
+@lru_cache(maxsize=8)
+def _load_version(path: Path, _mtime: int, _size: int) -> Plan:
+    return load_plan(path)
+
+
+def load_once(plan_path: str) -> Plan:
+    """The plan, read again only when its file changed (the run's name and its body both need
+    it, and a served process runs for months)."""
+    path = Path(plan_path).resolve()
+    try:
+        facts = path.stat()
+    except OSError:
+        return load_plan(path)  # the loader's own message for a missing file
+    return _load_version(path, facts.st_mtime_ns, facts.st_size)
+
+
 def load(plan_path: str) -> Plan:
     """The plan, or a failed run whose log lists every problem with its line."""
     try:
-        return load_plan(Path(plan_path))
+        return load_once(plan_path)
     except PlanError as error:
         logger = get_run_logger()
         for problem in error.problems:
@@ -90,7 +107,7 @@ def run_name() -> str:
     parameters = flow_run.parameters
     plan_id, day = Path(str(parameters.get("plan", "plan"))).stem, parameters.get("as_of")
     with suppress(Exception):  # a broken plan still gets a name; the run fails with its messages
-        plan = load_plan(Path(str(parameters["plan"])))
+        plan = load_once(str(parameters["plan"]))
         plan_id, day = plan.campaign.id, day_of(plan, day).isoformat()
     return f"{flow_run.flow_name}-{plan_id}-{day or 'hom-nay'}"
 

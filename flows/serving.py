@@ -64,8 +64,7 @@ def require_server(api_url: str, wait: float | None = None) -> None:
     while not healthy(api_url):
         if time.monotonic() >= deadline:
             raise ServerError(
-                f"Không kết nối được máy chủ Prefect {api_url} (chờ {limit:.0f} giây); "
-                "chưa làm gì."
+                f"Không kết nối được máy chủ Prefect {api_url} (chờ {limit:.0f} giây); chưa làm gì."
             )
         time.sleep(1)
 
