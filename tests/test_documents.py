@@ -404,26 +404,44 @@ def test_libreoffice_converts_every_kind(campaign: Campaign, tmp_path: Path) -> 
 
 @pytest.mark.slow
 @pytest.mark.usefixtures("libreoffice")
-def test_documents_left_without_a_pdf_get_one_at_the_next_run(
-    dong_ha: Plan, tmp_path: Path
+def test_pdfs_a_killed_run_owed_are_made_by_the_next_run(
+    dong_ha: Plan, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A run killed after recording its letters, before LibreOffice ran, leaves .docx files
-    without PDF copies (as ``--no-pdf`` does); the next run that makes PDFs makes theirs."""
+    """A run that dies after recording its letters, before LibreOffice ran, leaves .docx
+    without PDF copies; the next run that makes PDFs makes theirs. Letters written with
+    ``--no-pdf`` are left as they are."""
+    from flows.documents.outbox import Outbox
+
     state, outbox, day = tmp_path / "state", tmp_path / "outbox", date(2018, 6, 11)
-    without = service.DocumentOptions(pdf=False)
-    letters = [w.path for w in service.remind(dong_ha, state, outbox, day, without).written]
+    with_pdf = service.DocumentOptions(pdf=True)
+
+    def dies(_outbox: Outbox, _owed: object = ()) -> None:
+        raise KeyboardInterrupt  # the process is killed here
+
+    with monkeypatch.context() as patch:
+        patch.setattr(Outbox, "make_pdfs", dies)
+        with pytest.raises(KeyboardInterrupt):
+            service.remind(dong_ha, state, outbox, day, with_pdf)
+    letters = sorted(str(p.relative_to(outbox)) for p in outbox.rglob("cong-van-*.docx"))
     assert len(letters) == 9 and not list(outbox.rglob("*.pdf"))
-    run = service.report(dong_ha, state, outbox, day, service.DocumentOptions(pdf=True))
+    run = service.remind(dong_ha, state, outbox, day, with_pdf)  # no letter is sent twice
     assert run.problems == []
-    assert sorted(w.path for w in run.written if w.kind == "pdf") == sorted(
-        p.replace(".docx", ".pdf") for p in letters
+    assert sorted((w.kind, w.path) for w in run.written) == sorted(
+        ("pdf", p.replace(".docx", ".pdf")) for p in letters
     )
     for letter in letters:
         assert (outbox / letter).with_suffix(".pdf").read_bytes().startswith(b"%PDF")
+    run = service.report(dong_ha, state, outbox, day, with_pdf)
+    assert [w for w in run.written if w.kind == "pdf"] == []
     report = next(w for w in run.written if w.kind == "report")
     assert report.pdf is not None and (outbox / report.pdf).is_file()
-    again = service.report(dong_ha, state, outbox, day, service.DocumentOptions(pdf=True))
-    assert [w for w in again.written if w.kind == "pdf"] == []
+
+    plain = tmp_path / "plain"
+    without = service.DocumentOptions(pdf=False)
+    service.remind(dong_ha, plain / "state", plain / "outbox", day, without)
+    run = service.report(dong_ha, plain / "state", plain / "outbox", day, with_pdf)
+    assert [w for w in run.written if w.kind == "pdf"] == []
+    assert [p.name for p in (plain / "outbox").rglob("*.pdf")] == ["tong-hop-2018-06-11.pdf"]
 
 
 def test_shipped_plans_are_the_ones_tested() -> None:

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+from prefect.client.schemas.sorting import ArtifactSort
 from prefect.states import Failed
 
 from flows import orchestration
@@ -24,10 +25,13 @@ PLAN = CONFIG / "plan.yaml"
 
 
 def artifacts(key: str) -> list[Any]:
+    """The artifacts of ``key``, newest first (other tests' runs of a plan share its keys)."""
+
     async def read() -> list[Any]:
         async with get_client() as client:
             found = ArtifactFilter(key=ArtifactFilterKey(any_=[key]))
-            return list(await client.read_artifacts(artifact_filter=found))
+            newest = ArtifactSort.CREATED_DESC
+            return list(await client.read_artifacts(artifact_filter=found, sort=newest))
 
     return asyncio.run(read())
 

@@ -7,6 +7,7 @@ manifest and, when LibreOffice is installed, PDF copies.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -14,6 +15,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 from flows.documents import status as standing
+from flows.documents.atomic import write_atomic
 from flows.documents.feedback import write_feedback
 from flows.documents.letters import build_letters, write_letters
 from flows.documents.outbox import REPORT_FOLDER, Outbox, Written, check_outbox
@@ -71,22 +73,38 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def pdfs_owed(root: Path, ledger: Ledger) -> list[str]:
-    """Documents in the ledger whose .docx is in the outbox but whose PDF copy is not (the run
-    that wrote them was killed before LibreOffice ran, or ran with ``--no-pdf``)."""
-    return [
-        d.path
-        for d in ledger.documents()
-        if (root / d.path).is_file() and not (root / d.path).with_suffix(".pdf").exists()
-    ]
+PDF_DEBT = "pdf-owed.json"
 
 
-def _finish(outbox: Outbox, ledger: Ledger, documents: list[Document], pdf: bool) -> DocumentRun:
+def _owed(state: Path) -> list[str]:
+    try:
+        found = json.loads((state / PDF_DEBT).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return []
+    return [str(p) for p in found] if isinstance(found, list) else []
+
+
+def _finish(
+    outbox: Outbox, ledger: Ledger, documents: list[Document], pdf: bool, state: Path
+) -> DocumentRun:
     """Remember the documents first (a run killed later does not write them again), then the
-    PDF copies and the manifest."""
+    PDF copies and the manifest. The .docx still waiting for their PDF are listed in
+    ``state/pdf-owed.json`` until LibreOffice has been at them, so the copies a killed run
+    never made are made by the next run that makes PDFs (the caller holds the state lock)."""
+    if pdf:
+        fresh = [str(outbox.root.resolve() / w.path) for w in outbox.written]
+        owed = [p for p in dict.fromkeys([*_owed(state), *fresh]) if p.endswith(".docx")]
+        write_atomic(state / PDF_DEBT, json.dumps(owed, ensure_ascii=False).encode())
     ledger.record_documents(documents, _now())
     if pdf:
-        outbox.make_pdfs(pdfs_owed(outbox.root, ledger))
+        root = outbox.root.resolve()
+        earlier = [
+            str(Path(p).relative_to(root))
+            for p in _owed(state)
+            if Path(p).is_relative_to(root) and Path(p).is_file()
+        ]
+        outbox.make_pdfs(earlier)
+        (state / PDF_DEBT).unlink(missing_ok=True)
     manifest = outbox.write_manifest()
     return DocumentRun(list(outbox.written), manifest, list(outbox.problems))
 
@@ -125,7 +143,7 @@ def remind(
         letters = build_letters(plan, matrix, due, earlier)
         paths = {d.path for d in ledger.documents("reminder")}
         documents = write_letters(template, letters, outbox, as_of, paths, replace=force)
-        return _finish(outbox, ledger, documents, options.pdf)
+        return _finish(outbox, ledger, documents, options.pdf, state)
 
 
 def feedback(
@@ -142,7 +160,7 @@ def feedback(
     with exclusive(state), open_ledger(plan, state, options.database) as ledger:
         outbox = Outbox(outbox_root, "feedback", as_of, _now())
         documents = write_feedback(plan, ledger, inbox, outbox, template, as_of)
-        return _finish(outbox, ledger, documents, options.pdf)
+        return _finish(outbox, ledger, documents, options.pdf, state)
 
 
 def report(
@@ -166,4 +184,4 @@ def report(
         outbox.write(f"{stem}.png", chart, "chart")
         outbox.write(f"{stem}.docx", docx, "report", key=f"report:{as_of.isoformat()}")
         document = Document("report", f"report:{as_of.isoformat()}", as_of, f"{stem}.docx")
-        return _finish(outbox, ledger, [document], options.pdf)
+        return _finish(outbox, ledger, [document], options.pdf, state)
