@@ -368,7 +368,8 @@ def run(
     min_age: Annotated[float, typer.Option(help="Tệp phải ghi xong ít nhất chừng này giây.")] = 5.0,
 ) -> None:
     """Chạy một vòng đầy đủ qua Prefect: nhận tệp (và phiếu phản hồi), công văn đôn đốc, báo
-    cáo tổng hợp; như lịch tự động sẽ chạy."""
+    cáo tổng hợp; như lịch tự động sẽ chạy. Không đặt PREFECT_API_URL thì tự khởi động máy chủ
+    Prefect trên máy này (dữ liệu trong thư mục --state)."""
     plan = _load(plan_path)  # a broken plan stops here, before Prefect starts
     day = _day(plan, as_of)
     parameters = {
