@@ -53,3 +53,24 @@ def test_shipped_tree_has_the_layout() -> None:
     for file in ("pyproject.toml", "README.md", "Makefile", "uv.lock", ".ci/run"):
         assert (ROOT / file).is_file(), file
     assert Path(ROOT / ".ci/run").stat().st_mode & 0o111
+
+
+def test_commands_without_orchestration_never_load_prefect(tmp_path: Path) -> None:
+    """`plan check`, `status` and `simulate` run without Prefect (it costs 3-5 s to import)."""
+    state = str(tmp_path / "state")
+    for arguments in [
+        ["plan", "check"],
+        ["status", "--state", state, "--as-of", "2017-09-05"],
+        ["simulate", "--state", state, "--from", "2017-03-01", "--to", "2017-04-01"],
+    ]:
+        code = (
+            "import sys\nfrom flows.cli import app\n"
+            f"try:\n    app({arguments!r}, standalone_mode=False)\n"
+            "finally:\n"
+            "    print(sorted(m for m in sys.modules if m.split('.')[0] == 'prefect'))"
+        )
+        out = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120
+        )
+        assert out.returncode == 0, out.stderr
+        assert out.stdout.strip().splitlines()[-1] == "[]", arguments
