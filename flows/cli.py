@@ -354,6 +354,49 @@ def report(
     print_written(run, outbox)
 
 
+@app.command("forms")
+def forms(
+    plan_path: PlanOption = DEFAULT_PLAN,
+    outbox: OutboxOption = DEFAULT_OUTBOX,
+    milestone: Annotated[
+        list[str] | None, typer.Option(help="Chỉ mốc này (mã mốc; có thể ghi nhiều lần).")
+    ] = None,
+    site: Annotated[
+        list[str] | None, typer.Option(help="Chỉ điểm này (mã điểm; có thể ghi nhiều lần).")
+    ] = None,
+) -> None:
+    """Soạn biểu mẫu trống (.xlsx) cho từng điểm và từng mốc, vào thư mục của điểm trong
+    --outbox: có danh sách chọn, định dạng, trang hướng dẫn."""
+    from flows.forms import write_forms
+
+    plan = _load(plan_path)
+    known_milestones = {m.id: m for m in plan.milestones}
+    unknown = [m for m in milestone or [] if m not in known_milestones]
+    unknown_sites = [s for s in site or [] if plan.site_by_id(s) is None]
+    if unknown or unknown_sites:
+        if unknown:
+            _console(stderr=True).print(
+                f"Không có mốc {', '.join(unknown)} (có: {', '.join(known_milestones)})",
+                markup=False,
+            )
+        if unknown_sites:
+            _console(stderr=True).print(
+                f"Không có điểm {', '.join(unknown_sites)} "
+                f"(có: {', '.join(s.id for s in plan.sites)})",
+                markup=False,
+            )
+        raise typer.Exit(EXIT_INVALID)
+    chosen = [known_milestones[m] for m in milestone] if milestone else plan.milestones
+    try:
+        written = write_forms(plan, outbox, chosen, site or None)
+    except OSError as failure:
+        raise _stop(MohinhError(f"Không ghi được biểu mẫu vào {outbox}: {failure}")) from None
+    out = _console()
+    out.print(f"Đã ghi {len(written)} biểu mẫu vào {outbox}:", markup=False)
+    for path in written:
+        out.print(f"  {path}", markup=False)
+
+
 @app.command("run")
 def run(
     plan_path: PlanOption = DEFAULT_PLAN,

@@ -1,0 +1,356 @@
+"""Blank forms: for a site and a milestone, the exact spreadsheet to fill, from the plan.
+
+A form is an .xlsx with:
+
+- the sheet to fill: a title block (the issuing body, the form's title, the site, the due
+  date), the header row with the plan's labels, and the site's row, prefilled with what the
+  plan knows (the site's unit, its model) and locked; every other cell of the row carries the
+  column's number or date format, a dropdown where the plan gives the values (yes/no, choices,
+  models, the units inside the site's), and the column's description as an input message;
+  the sheet is protected without a password, so nobody is ever locked out;
+- "Hướng dẫn": what each column means, the due date and where to send the file;
+- the lists the dropdowns take their values from, on a hidden sheet;
+- an identity marker (plan, form, milestone, site, form version) twice: as workbook custom
+  properties and on a hidden sheet, so that it survives renaming and re-saving.
+
+Nothing here is plan content: every word of a form comes from the plan or from the labels
+below.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from openpyxl import Workbook  # type: ignore[import-untyped]
+from openpyxl.packaging.custom import StringProperty  # type: ignore[import-untyped]
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side  # type: ignore[import-untyped]
+from openpyxl.utils import get_column_letter  # type: ignore[import-untyped]
+from openpyxl.worksheet.datavalidation import DataValidation  # type: ignore[import-untyped]
+from openpyxl.worksheet.worksheet import Worksheet  # type: ignore[import-untyped]
+
+from flows.documents.atomic import write_atomic
+from flows.documents.render import safe_name
+from flows.plan import Plan
+from flows.plan.schema import Column, Form, Milestone, Site
+
+MARKER_SHEET = "mohinh"
+LISTS_SHEET = "Danh mục"
+GUIDE_SHEET = "Hướng dẫn"
+MARKER_KEYS = ("plan", "form", "milestone", "site", "version")
+PROPERTY_PREFIX = "mohinh."
+YES_NO = ("Có", "Không")
+HEADER_ROW = 6  # rows 1-4: the title block; row 5 blank
+FONT = "Times New Roman"  # the administrative documents' face (Liberation Serif in LibreOffice)
+FILL = PatternFill("solid", fgColor="DDEBF7")
+PREFILLED = PatternFill("solid", fgColor="F2F2F2")
+THIN = Side(style="thin", color="808080")
+BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
+FORMATS = {
+    "integer": "#,##0",
+    "number": "#,##0.##",
+    "date": "dd/mm/yyyy",
+    "phone": "@",
+    "text": "@",
+}
+KIND_WORDS = {
+    "text": "chữ",
+    "integer": "số nguyên",
+    "number": "số",
+    "date": "ngày (ngày/tháng/năm)",
+    "yes-no": "Có hoặc Không",
+    "choice": "chọn trong danh sách",
+    "unit": "đơn vị hành chính",
+    "model": "mô hình",
+    "phone": "số điện thoại",
+}
+
+
+@dataclass(frozen=True)
+class Marker:
+    """Which form a workbook is: plan, form, milestone, site and form version."""
+
+    plan: str
+    form: str
+    milestone: str
+    site: str
+    version: int
+
+    def as_dict(self) -> dict[str, str]:
+        return {k: str(getattr(self, k)) for k in MARKER_KEYS}
+
+
+@dataclass(frozen=True)
+class Cell:
+    """What the form puts under one column in the site's row."""
+
+    value: Any = None
+    choices: tuple[str, ...] = ()
+
+
+def form_file_name(milestone: Milestone, site: Site) -> str:
+    """``bieu-mau-<milestone>-<site>.xlsx`` (ASCII, in the site's outbox folder)."""
+    return f"bieu-mau-{safe_name(milestone.id)}-{safe_name(site.id)}.xlsx"
+
+
+def prefilled(plan: Plan, form: Form, site: Site) -> dict[str, Cell]:
+    """What the plan knows of the site's row, by column key: the site's unit, its model, and
+    the lists the other columns choose from."""
+    found: dict[str, Cell] = {}
+    placed = plan.unit_of(site)
+    models = tuple(m.name for m in plan.models)
+    for column in form.columns:
+        if column.key == form.site_key:
+            found[column.key] = Cell(plan.site_name(site))
+        elif column.type == "unit" and column.within == form.site_key:
+            found[column.key] = Cell(choices=tuple(u.name for u in placed.unit.children))
+        elif column.type == "model":
+            model = plan.model_by_code(site.model) if site.model else None
+            found[column.key] = Cell(model.name) if model else Cell(choices=models)
+        elif column.type == "choice":
+            found[column.key] = Cell(choices=tuple(column.choices))
+        elif column.type == "yes-no":
+            found[column.key] = Cell(choices=YES_NO)
+        else:
+            found[column.key] = Cell()
+    return found
+
+
+def build_form(plan: Plan, milestone: Milestone, site: Site) -> bytes:
+    """The .xlsx of ``milestone``'s form for ``site``."""
+    form = plan.form_by_id(milestone.form)
+    assert form is not None, "the loader checks every milestone's form"
+    book = Workbook()
+    sheet = book.active
+    sheet.title = _sheet_title(form)
+    cells = prefilled(plan, form, site)
+    _title_block(sheet, plan, form, milestone, site)
+    lists = book.create_sheet(LISTS_SHEET)
+    lists.sheet_state = "hidden"
+    _table(sheet, lists, form, cells)
+    _guide(book.create_sheet(GUIDE_SHEET), plan, form, milestone, site)
+    marker = Marker(plan.campaign.id, form.id, milestone.id, site.id, form.version)
+    _mark(book, marker)
+    book.active = 0
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def write_forms(
+    plan: Plan,
+    outbox: Path,
+    milestones: Iterable[Milestone],
+    sites: Iterable[str] | None = None,
+) -> list[Path]:
+    """Every chosen milestone's form for each of its sites (or those in ``sites``), in the
+    site's folder of ``outbox``; the files written."""
+    chosen = set(sites) if sites is not None else None
+    written = []
+    for milestone in milestones:
+        for site in plan.sites_of(milestone):
+            if chosen is not None and site.id not in chosen:
+                continue
+            path = outbox / safe_name(site.id) / form_file_name(milestone, site)
+            write_atomic(path, build_form(plan, milestone, site))
+            written.append(path)
+    return written
+
+
+# --- the sheet to fill ----------------------------------------------------------------------
+
+
+def _sheet_title(form: Form) -> str:
+    cleaned = "".join(c for c in form.id if c not in "[]:*?/\\")
+    return (cleaned or "Biểu mẫu")[:31]
+
+
+def _title_block(
+    sheet: Worksheet, plan: Plan, form: Form, milestone: Milestone, site: Site
+) -> None:
+    width = len(form.columns)
+    lines = [
+        (" ".join(plan.issuer.parent).upper(), Font(name=FONT, size=11), "left"),
+        (plan.issuer.name.upper(), Font(name=FONT, bold=True, size=11), "left"),
+        (form.title, Font(name=FONT, bold=True, size=14), "center"),
+        (
+            f"Đơn vị: {plan.site_name(site)} — {milestone.name} — hạn gửi {milestone.due:%d/%m/%Y}",
+            Font(name=FONT, italic=True, size=12),
+            "center",
+        ),
+    ]
+    for row, (text, font, align) in enumerate(lines, start=1):
+        cell = sheet.cell(row, 1, text)
+        cell.font = font
+        cell.alignment = Alignment(horizontal=align, vertical="center", wrap_text=True)
+        if width > 1:
+            sheet.merge_cells(start_row=row, start_column=1, end_row=row, end_column=width)
+    sheet.row_dimensions[3].height = 40
+    # one page wide, landscape: what a site prints to sign and stamp
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0
+
+
+def _table(sheet: Worksheet, lists: Worksheet, form: Form, cells: dict[str, Cell]) -> None:
+    row = HEADER_ROW + 1
+    for number, column in enumerate(form.columns, start=1):
+        letter = get_column_letter(number)
+        header = sheet.cell(HEADER_ROW, number, column.label)
+        header.font = Font(name=FONT, bold=True, size=12)
+        header.fill = FILL
+        header.border = BOX
+        header.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+        wide = column.type in ("text", "unit", "model", "choice")
+        sheet.column_dimensions[letter].width = 32 if wide else max(14, min(24, len(column.label)))
+        spec = cells[column.key]
+        cell = sheet.cell(row, number)
+        cell.border = BOX
+        cell.font = Font(name=FONT, size=12)
+        cell.alignment = Alignment(vertical="top", wrap_text=True)
+        if spec.value is not None:
+            cell.value = spec.value
+            cell.fill = PREFILLED
+            continue  # prefilled: stays locked
+        cell.protection = Protection(locked=False)
+        if column.type in FORMATS:
+            cell.number_format = FORMATS[column.type]
+        validation = _validation(column, spec, lists, number)
+        if validation is not None:
+            sheet.add_data_validation(validation)
+            validation.add(cell.coordinate)
+    sheet.row_dimensions[HEADER_ROW].height = 48
+    # LibreOffice does not grow a row for wrapped text it did not lay out itself
+    longest = max((len(str(c.value)) for c in cells.values() if c.value is not None), default=0)
+    sheet.row_dimensions[row].height = 18 * max(2, -(-longest // 28))
+    sheet.freeze_panes = sheet.cell(HEADER_ROW + 1, 1)
+    # no password: protection stops accidents (typing over a header), never the owner
+    sheet.protection.sheet = True
+    sheet.protection.formatColumns = False  # False allows it
+    sheet.protection.formatRows = False
+    sheet.protection.formatCells = False
+
+
+def _validation(column: Column, spec: Cell, lists: Worksheet, number: int) -> DataValidation | None:
+    """The dropdown or the bounds of ``column``, with its description as the input message."""
+    found: DataValidation | None = None
+    if spec.choices:
+        letter = get_column_letter(number)
+        for row, choice in enumerate(spec.choices, start=1):
+            lists.cell(row, number, choice)
+        source = f"'{LISTS_SHEET}'!${letter}$1:${letter}${len(spec.choices)}"
+        found = DataValidation(type="list", formula1=f"={source}", allow_blank=True)
+        found.error = "Xin chọn một giá trị trong danh sách."
+    elif column.type in ("integer", "number"):
+        kind = "whole" if column.type == "integer" else "decimal"
+        low = -1e15 if column.min is None else column.min
+        high = 1e15 if column.max is None else column.max
+        found = DataValidation(
+            type=kind, operator="between", formula1=_number(low), formula2=_number(high)
+        )
+        found.error = f"Xin nhập {KIND_WORDS[column.type]}{_range_words(column)}."
+    elif column.type == "date":
+        low = column.min if isinstance(column.min, date) else date(1900, 1, 1)
+        high = column.max if isinstance(column.max, date) else date(9999, 12, 31)
+        found = DataValidation(
+            type="date", operator="between", formula1=_serial(low), formula2=_serial(high)
+        )
+        found.error = f"Xin nhập ngày dạng ngày/tháng/năm{_range_words(column)}."
+    elif column.description:
+        found = DataValidation(type=None, allow_blank=True)  # only the input message
+    if found is None:
+        return None
+    found.allow_blank = True
+    found.showErrorMessage = found.type is not None
+    found.errorTitle = "Giá trị không hợp lệ"
+    if column.description or column.required:
+        found.showInputMessage = True
+        found.promptTitle = column.label[:32]
+        prompt = column.description or ""
+        if column.required:
+            prompt = f"Bắt buộc. {prompt}".strip()
+        found.prompt = prompt[:255]
+    return found
+
+
+def _number(value: float | date) -> str:
+    number = float(value) if not isinstance(value, date) else float(_serial(value))
+    return str(int(number)) if number.is_integer() else repr(number)
+
+
+def _serial(day: date) -> str:
+    """Excel's serial number of ``day`` (the 1900 system)."""
+    return str((datetime(day.year, day.month, day.day) - datetime(1899, 12, 30)).days)
+
+
+def _range_words(column: Column) -> str:
+    def shown(bound: float | date) -> str:
+        if isinstance(bound, date):
+            return f"{bound:%d/%m/%Y}"
+        return _number(bound)
+
+    if column.min is not None and column.max is not None:
+        return f" từ {shown(column.min)} đến {shown(column.max)}"
+    if column.min is not None:
+        return f" từ {shown(column.min)} trở lên"
+    if column.max is not None:
+        return f" không quá {shown(column.max)}"
+    return ""
+
+
+# --- instructions and marker ------------------------------------------------------------------
+
+
+def _guide(sheet: Worksheet, plan: Plan, form: Form, milestone: Milestone, site: Site) -> None:
+    lines: list[list[Any]] = [
+        [form.title],
+        [f"Đơn vị gửi: {plan.site_name(site)}"],
+        [f"Đợt báo cáo: {milestone.name}; hạn gửi: {milestone.due:%d/%m/%Y}"],
+    ]
+    if plan.issuer.submit_to:
+        lines.append([f"Nơi gửi: {plan.issuer.submit_to}"])
+    lines += [
+        ["Điền vào trang đầu, không đổi tên cột, không thêm hay xóa cột; ô màu xám đã điền sẵn."],
+        [],
+        ["Cột", "Bắt buộc", "Kiểu", "Ý nghĩa"],
+    ]
+    for column in form.columns:
+        kind = KIND_WORDS[column.type] + _range_words(column)
+        lines.append(
+            [column.label, "Có" if column.required else "", kind, column.description or ""]
+        )
+    for row in lines:
+        sheet.append(row)
+    for line in sheet.iter_rows():
+        for cell in line:
+            cell.font = Font(name=FONT, size=12)
+    sheet["A1"].font = Font(name=FONT, bold=True, size=13)
+    header = len(lines) - len(form.columns)
+    for cell in sheet[header]:
+        cell.font = Font(name=FONT, bold=True, size=12)
+        cell.fill = FILL
+    sheet.page_setup.orientation = "landscape"
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0
+    for letter, width in zip("ABCD", (40, 10, 30, 70), strict=True):
+        sheet.column_dimensions[letter].width = width
+    for row in sheet.iter_rows(min_row=header + 1):
+        for cell in row:
+            cell.alignment = Alignment(vertical="top", wrap_text=True)
+
+
+def _mark(book: Workbook, marker: Marker) -> None:
+    """The marker as custom properties and on a hidden sheet."""
+    for key, value in marker.as_dict().items():
+        book.custom_doc_props.append(StringProperty(name=PROPERTY_PREFIX + key, value=value))
+    sheet = book.create_sheet(MARKER_SHEET)
+    for key, value in marker.as_dict().items():
+        sheet.append([key, value])
+    sheet.sheet_state = "hidden"
