@@ -15,7 +15,7 @@ from flows.forms import HEADER_ROW, LISTS_SHEET, MARKER_SHEET, build_form, prefi
 from flows.intake.engine import IntakeOptions, run_intake
 from flows.plan import Plan, load_plan
 from flows.plan.schema import Column, Milestone
-from tests.conftest import SHIPPED_PLANS
+from tests.conftest import CONFIG, SHIPPED_PLANS
 
 
 def valid(column: Column, milestone: Milestone, choices: tuple[str, ...]) -> Any:
@@ -102,3 +102,20 @@ def test_a_form_is_locked_where_prefilled_and_lists_its_choices(hai_duong: Plan)
     properties = {p.name: p.value for p in book.custom_doc_props.props}
     assert properties["mohinh.site"] == site.id
     assert properties["mohinh.form"] == form.id
+
+
+def test_the_forms_command_writes_the_chosen_forms(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from flows.cli import app
+
+    runner = CliRunner()
+    plan = str(CONFIG / "plan.yaml")
+    args = ["forms", "--plan", plan, "--outbox", str(tmp_path)]
+    done = runner.invoke(app, [*args, "--milestone", "dang-ky", "--site", "cam-giang"])
+    assert done.exit_code == 0, done.output
+    assert [p.name for p in tmp_path.rglob("*.xlsx")] == ["bieu-mau-dang-ky-cam-giang.xlsx"]
+    assert "Đã ghi 1 biểu mẫu" in done.stdout
+    wrong = runner.invoke(app, [*args, "--milestone", "khong-co", "--site", "dau-do"])
+    assert wrong.exit_code == 2
+    assert "Không có mốc khong-co" in wrong.stderr and "Không có điểm dau-do" in wrong.stderr
