@@ -35,14 +35,13 @@ from openpyxl.worksheet.worksheet import Worksheet  # type: ignore[import-untype
 
 from flows.documents.atomic import write_atomic
 from flows.documents.render import safe_name
+from flows.marker import PROPERTY_PREFIX, Marker
+from flows.marker import SHEET as MARKER_SHEET
 from flows.plan import Plan
 from flows.plan.schema import Column, Form, Milestone, Site
 
-MARKER_SHEET = "mohinh"
 LISTS_SHEET = "Danh mục"
 GUIDE_SHEET = "Hướng dẫn"
-MARKER_KEYS = ("plan", "form", "milestone", "site", "version")
-PROPERTY_PREFIX = "mohinh."
 YES_NO = ("Có", "Không")
 HEADER_ROW = 6  # rows 1-4: the title block; row 5 blank
 FONT = "Times New Roman"  # the administrative documents' face (Liberation Serif in LibreOffice)
@@ -68,20 +67,6 @@ KIND_WORDS = {
     "model": "mô hình",
     "phone": "số điện thoại",
 }
-
-
-@dataclass(frozen=True)
-class Marker:
-    """Which form a workbook is: plan, form, milestone, site and form version."""
-
-    plan: str
-    form: str
-    milestone: str
-    site: str
-    version: int
-
-    def as_dict(self) -> dict[str, str]:
-        return {k: str(getattr(self, k)) for k in MARKER_KEYS}
 
 
 @dataclass(frozen=True)

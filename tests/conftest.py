@@ -90,3 +90,14 @@ def postgres_url(postgres_server: str, request: pytest.FixtureRequest) -> str:
 
     name = "t_" + "".join(c if c.isalnum() else "_" for c in request.node.name.lower())[:50]
     return postgres.create_database(postgres_server, name)
+
+
+@pytest.fixture
+def libreoffice() -> None:
+    """LibreOffice is there; CI (MOHINH_REQUIRE_LIBREOFFICE=1) fails rather than skip."""
+    from flows.documents.pdf import soffice
+
+    if soffice() is None:
+        if os.environ.get("MOHINH_REQUIRE_LIBREOFFICE"):
+            pytest.fail("LibreOffice is required here but soffice is not on PATH")
+        pytest.skip("LibreOffice is not installed")

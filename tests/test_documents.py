@@ -21,7 +21,7 @@ import pytest
 
 from flows.documents import service
 from flows.documents.letterhead import place_date
-from flows.documents.pdf import convert, soffice
+from flows.documents.pdf import convert
 from flows.documents.render import CompiledTemplate
 from flows.documents.report import CHART_IMAGE
 from flows.documents.service import TEMPLATE_FILES, TEMPLATES, DocumentOptions
@@ -364,15 +364,6 @@ def test_report_has_the_chart(campaign: Campaign) -> None:
 
 
 # --- LibreOffice opens every kind -------------------------------------------------------------
-
-
-@pytest.fixture
-def libreoffice() -> None:
-    """LibreOffice is there; CI (MOHINH_REQUIRE_LIBREOFFICE=1) fails rather than skip."""
-    if soffice() is None:
-        if os.environ.get("MOHINH_REQUIRE_LIBREOFFICE"):
-            pytest.fail("LibreOffice is required here but soffice is not on PATH")
-        pytest.skip("LibreOffice is not installed")
 
 
 @pytest.mark.slow

@@ -4,6 +4,7 @@ filled as a site would, and taken in with no issue at all."""
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -11,8 +12,9 @@ from typing import Any
 import openpyxl  # type: ignore[import-untyped]
 import pytest
 
-from flows.forms import HEADER_ROW, LISTS_SHEET, MARKER_SHEET, build_form, prefilled
+from flows.forms import HEADER_ROW, LISTS_SHEET, build_form, prefilled
 from flows.intake.engine import IntakeOptions, run_intake
+from flows.marker import SHEET as MARKER_SHEET
 from flows.plan import Plan, load_plan
 from flows.plan.schema import Column, Milestone
 from tests.conftest import CONFIG, SHIPPED_PLANS
@@ -119,3 +121,158 @@ def test_the_forms_command_writes_the_chosen_forms(tmp_path: Path) -> None:
     wrong = runner.invoke(app, [*args, "--milestone", "khong-co", "--site", "dau-do"])
     assert wrong.exit_code == 2
     assert "Không có mốc khong-co" in wrong.stderr and "Không có điểm dau-do" in wrong.stderr
+
+
+# --- mistakes a site makes, and the marker ------------------------------------------------
+
+
+def take_in(plan: Plan, milestone: Milestone, files: dict[str, bytes], root: Path) -> list[Any]:
+    inbox = root / "inbox"
+    inbox.mkdir(parents=True)
+    for name, data in files.items():
+        (inbox / name).write_bytes(data)
+    return run_intake(plan, inbox, root / "state", milestone.due, IntakeOptions(0, 0))
+
+
+def changed(plan: Plan, site_id: str, change: Callable[[Any], object]) -> tuple[bytes, Milestone]:
+    """A site's registration form, filled, then changed as ``change`` says."""
+    milestone = next(m for m in plan.milestones if m.registration)
+    site = plan.site_by_id(site_id)
+    assert site is not None
+    data = fill(plan, milestone, build_form(plan, milestone, site))
+    book = openpyxl.load_workbook(io.BytesIO(data))
+    change(book)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue(), milestone
+
+
+def column_of(plan: Plan, milestone: Milestone, key: str) -> int:
+    form = plan.form_by_id(milestone.form)
+    assert form is not None
+    return [c.key for c in form.columns].index(key) + 1
+
+
+def write(key: str, value: Any) -> Callable[[Any], object]:
+    return lambda book: book.worksheets[0].cell(HEADER_ROW + 1, KEYS[key], value)
+
+
+KEYS = {"huyen": 1, "xa": 2, "mo_hinh": 3, "so_kdc": 6, "so_ho": 7}
+
+
+@pytest.mark.parametrize(
+    ("mistake", "change", "expected"),
+    [
+        ("text in a number cell", write("so_ho", "nhiều"), ("rejected", "not_integer", "G7")),
+        (
+            "value outside the dropdown",
+            write("xa", "Xã Không Có"),
+            ("rejected", "unknown_unit", "B7"),
+        ),
+        (
+            "deleted column",
+            lambda book: book.worksheets[0].delete_cols(KEYS["so_kdc"]),
+            ("rejected", "missing_column", None),
+        ),
+        (
+            "extra title row",
+            lambda book: book.worksheets[0].insert_rows(1),
+            ("accepted", None, None),
+        ),
+    ],
+)
+def test_each_typical_mistake_gives_its_issue_and_cell(
+    hai_duong: Plan,
+    tmp_path: Path,
+    mistake: str,
+    change: Callable[[Any], object],
+    expected: tuple[str, str | None, str | None],
+) -> None:
+    milestone = next(m for m in hai_duong.milestones if m.registration)
+    for key, number in KEYS.items():
+        assert column_of(hai_duong, milestone, key) == number
+    data, milestone = changed(hai_duong, "cam-giang", change)
+    (outcome,) = take_in(hai_duong, milestone, {"renamed by the site.xlsx": data}, tmp_path)
+    status, code, cell = expected
+    found = [(i.code, i.cell) for i in outcome.issues]
+    assert outcome.status == status, mistake
+    assert found == ([] if code is None else [(code, cell)]), mistake
+    assert (outcome.site, outcome.milestone) == ("cam-giang", milestone.id)
+
+
+def gia_loc_data(plan: Plan) -> Callable[[Any], object]:
+    """Overwrite the site's row with Gia Lộc's unit, commune and model."""
+
+    def change(book: Any) -> None:
+        site = plan.site_by_id("gia-loc")
+        assert site is not None and site.model is not None
+        model = plan.model_by_code(site.model)
+        assert model is not None
+        sheet = book.worksheets[0]
+        sheet.cell(HEADER_ROW + 1, KEYS["huyen"], plan.site_name(site))
+        sheet.cell(HEADER_ROW + 1, KEYS["xa"], plan.unit_of(site).unit.children[0].name)
+        sheet.cell(HEADER_ROW + 1, KEYS["mo_hinh"], model.name)
+
+    return change
+
+
+@pytest.mark.parametrize("keep_sheet", [True, False], ids=["marker sheet", "properties only"])
+def test_a_form_filled_with_another_sites_data_is_a_warning(
+    hai_duong: Plan, tmp_path: Path, keep_sheet: bool
+) -> None:
+    def change(book: Any) -> None:
+        gia_loc_data(hai_duong)(book)
+        if not keep_sheet:
+            del book[MARKER_SHEET]
+
+    data, milestone = changed(hai_duong, "cam-giang", change)
+    (outcome,) = take_in(hai_duong, milestone, {"f.xlsx": data}, tmp_path)
+    assert (outcome.status, outcome.site) == ("accepted", "gia-loc")
+    assert [(i.code, i.severity, i.cell) for i in outcome.issues] == [
+        ("marker_mismatch", "warning", "A7")
+    ]
+    assert "Huyện Cẩm Giàng" in outcome.issues[0].message
+
+
+def test_a_form_of_an_older_version_or_another_plan_is_said(
+    hai_duong: Plan, dong_ha: Plan, tmp_path: Path
+) -> None:
+    data, milestone = changed(hai_duong, "cam-giang", lambda book: None)
+    newer = (
+        (CONFIG / "plan.yaml")
+        .read_text(encoding="utf-8")
+        .replace("  - id: dang-ky\n    title:", "  - id: dang-ky\n    version: 2\n    title:", 1)
+    )
+    (tmp_path / "plan.yaml").write_text(newer, encoding="utf-8")
+    for gazetteer in CONFIG.glob("*.csv"):
+        (tmp_path / gazetteer.name).write_bytes(gazetteer.read_bytes())
+    revised = load_plan(tmp_path / "plan.yaml")
+    (outcome,) = take_in(revised, milestone, {"f.xlsx": data}, tmp_path / "old")
+    assert outcome.status == "accepted"
+    assert [i.code for i in outcome.issues] == ["old_form_version"]
+    site = dong_ha.sites[0]
+    other = build_form(dong_ha, dong_ha.milestones[0], site)
+    (outcome,) = take_in(hai_duong, milestone, {"g.xlsx": other}, tmp_path / "other")
+    assert outcome.status == "rejected"
+    assert [i.code for i in outcome.issues][:1] == ["form_not_in_plan"]
+
+
+@pytest.mark.slow
+@pytest.mark.usefixtures("libreoffice")
+def test_the_marker_survives_a_libreoffice_resave(hai_duong: Plan, tmp_path: Path) -> None:
+    from flows.documents.pdf import convert
+
+    right, milestone = changed(hai_duong, "cam-giang", lambda book: None)
+    wrong, _ = changed(hai_duong, "cam-giang", gia_loc_data(hai_duong))
+    files = []
+    for name, data in {"right.xlsx": right, "wrong.xlsx": wrong}.items():
+        (tmp_path / "lo" / name[:5]).mkdir(parents=True)
+        files.append(tmp_path / "lo" / name[:5] / name)
+        files[-1].write_bytes(data)
+    converted, problems = convert(files, "xlsx")
+    assert problems == [] and len(converted) == 2
+    resaved = {p.name: p.read_bytes() for p in files}
+    assert resaved["right.xlsx"] != right  # LibreOffice wrote its own file
+    outcomes = {o.file: o for o in take_in(hai_duong, milestone, resaved, tmp_path / "intake")}
+    assert (outcomes["right.xlsx"].status, outcomes["right.xlsx"].issues) == ("accepted", [])
+    assert [i.code for i in outcomes["wrong.xlsx"].issues] == ["marker_mismatch"]

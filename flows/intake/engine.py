@@ -22,12 +22,12 @@ from typing import Any, Literal
 
 from flows.errors import MohinhError
 from flows.intake import inbox as drop
+from flows.intake.identify import identify, site_mismatches
 from flows.intake.issues import Issue, error, has_errors, warning
 from flows.intake.ledger import Earlier, Entry, FileRow, Ledger, database_url
 from flows.intake.limits import DEFAULT_LIMITS, Limits
 from flows.intake.preflight import preflight_file
 from flows.intake.reading import Parser, read_file
-from flows.intake.table import find_table
 from flows.intake.validate import Known, Prior, Submission, validate_table
 from flows.intake.values import shown
 from flows.plan import Plan
@@ -279,15 +279,21 @@ def judge_file(
     sheets = read_file(path, checked.kind, parser)
     if isinstance(sheets, Issue):
         return Judgement("rejected", [sheets])
-    table = find_table(sheets, plan.forms, parser.limits.header_rows)
+    found = identify(plan, sheets, path, checked.kind == "xlsx", parser.limits.header_rows)
+    table = found.table
     if isinstance(table, Issue):
-        return Judgement("rejected", [table])
+        return Judgement("rejected", [*found.issues, table])
     titles = " ".join(
         shown(v)
         for row in table.sheet.rows[: table.header_row - table.sheet.first_row]
         for v in row
         if isinstance(v, str)
     )
-    submission = validate_table(plan, table, checked.formulas, known, as_of, titles)
+    submission = validate_table(
+        plan, table, checked.formulas, known, as_of, titles, found.milestone
+    )
+    submission.issues[:0] = found.issues
+    if found.marker is not None:
+        submission.issues += site_mismatches(plan, found.marker, table, submission)
     status: Status = "rejected" if has_errors(submission.issues) else "accepted"
     return Judgement(status, submission.issues, submission)

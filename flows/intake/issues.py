@@ -62,6 +62,10 @@ CODES: dict[str, str] = {
     "unit_changed": "a unit other than the one the site registered",
     "new_version": "replaces the site's earlier record for the milestone (kept in history)",
     "duplicate_file": "the same bytes were accepted before (not counted again)",
+    # a blank form's marker (warnings: the content decides)
+    "form_not_in_plan": "a blank form of another plan, or of a form the plan no longer has",
+    "old_form_version": "a blank form of an older version of the form",
+    "marker_mismatch": "the form was made for another form or site than its content",
 }
 
 

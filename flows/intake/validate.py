@@ -434,9 +434,11 @@ def validate_table(
     known: Known,
     as_of: date,
     titles: str = "",
+    milestone: Milestone | None = None,
 ) -> Submission:
-    """Every row of ``table`` checked against ``plan`` and what the ledger ``known``."""
-    milestone = milestone_for(plan, table.form, titles, as_of)
+    """Every row of ``table`` checked against ``plan`` and what the ledger ``known``; the
+    milestone is ``milestone`` (a form's marker names it), else guessed from the titles."""
+    milestone = milestone or milestone_for(plan, table.form, titles, as_of)
     checker = Validator(plan, table, milestone, formulas)
     checker.issues.extend(table.issues)
     submission = Submission(table.form, milestone)

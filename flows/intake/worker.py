@@ -17,6 +17,7 @@ from typing import IO, Any
 
 from flows.intake.limits import Limits
 from flows.intake.sheet import Sheet
+from flows.marker import SHEET as MARKER_SHEET
 
 HEADER_BYTES = 8
 
@@ -41,7 +42,8 @@ def receive(stream: IO[bytes]) -> Any:
 
 
 def parse_workbook(path: str, limits: Limits) -> tuple[Any, ...]:
-    """Every visible worksheet of ``path`` as a :class:`Sheet`, or why not."""
+    """Every visible worksheet of ``path`` (and a form's hidden marker sheet) as a
+    :class:`Sheet`, or why not."""
     from python_calamine import CalamineWorkbook, SheetTypeEnum, SheetVisibleEnum
 
     if path.isprintable() and not any("\udc80" <= c <= "\udcff" for c in path):
@@ -51,8 +53,10 @@ def parse_workbook(path: str, limits: Limits) -> tuple[Any, ...]:
             workbook = CalamineWorkbook.from_filelike(stream)
     sheets = []
     for index, meta in enumerate(workbook.sheets_metadata):
-        if meta.typ != SheetTypeEnum.WorkSheet or meta.visible != SheetVisibleEnum.Visible:
+        if meta.typ != SheetTypeEnum.WorkSheet:
             continue
+        if meta.visible != SheetVisibleEnum.Visible and meta.name != MARKER_SHEET:
+            continue  # hidden sheets are not read, but for a blank form's marker
         sheet = workbook.get_sheet_by_index(index)
         if sheet.height > limits.rows or sheet.width > limits.columns:
             return ("too_large", sheet.name, sheet.height, sheet.width)
