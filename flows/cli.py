@@ -236,8 +236,10 @@ def print_written(run: DocumentRun, outbox: Path) -> None:
     """The documents a run wrote, one path per line."""
     out = _console()
     documents = [w for w in run.written if w.kind not in ("chart",)]
+    forms = len([w for w in documents if w.kind == "form"])
     if documents:
-        out.print(f"\nĐã ghi {len(documents)} văn bản vào {outbox}:", markup=False)
+        count = f"{len(documents) - forms} văn bản" + (f" và {forms} biểu mẫu" if forms else "")
+        out.print(f"\nĐã ghi {count} vào {outbox}:", markup=False)
         for written in documents:
             extra = f" (+ {written.pdf})" if written.pdf else ""
             out.print(f"  {outbox / written.path}{extra}", markup=False)

@@ -34,6 +34,7 @@ from openpyxl.worksheet.datavalidation import DataValidation  # type: ignore[imp
 from openpyxl.worksheet.worksheet import Worksheet  # type: ignore[import-untyped]
 
 from flows.documents.atomic import write_atomic
+from flows.documents.outbox import form_file_name
 from flows.documents.render import safe_name
 from flows.marker import PROPERTY_PREFIX, Marker
 from flows.marker import SHEET as MARKER_SHEET
@@ -75,11 +76,6 @@ class Cell:
 
     value: Any = None
     choices: tuple[str, ...] = ()
-
-
-def form_file_name(milestone: Milestone, site: Site) -> str:
-    """``bieu-mau-<milestone>-<site>.xlsx`` (ASCII, in the site's outbox folder)."""
-    return f"bieu-mau-{safe_name(milestone.id)}-{safe_name(site.id)}.xlsx"
 
 
 def prefilled(plan: Plan, form: Form, site: Site) -> dict[str, Cell]:
@@ -140,7 +136,7 @@ def write_forms(
         for site in plan.sites_of(milestone):
             if chosen is not None and site.id not in chosen:
                 continue
-            path = outbox / safe_name(site.id) / form_file_name(milestone, site)
+            path = outbox / safe_name(site.id) / form_file_name(milestone.id, site.id)
             write_atomic(path, build_form(plan, milestone, site))
             written.append(path)
     return written

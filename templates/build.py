@@ -440,7 +440,8 @@ def reminder() -> DocumentObject:
     tag(doc, "{%p for item in items %}")
     body(
         doc,
-        "- {{ item.milestone }} (biểu mẫu: {{ item.form }}): hạn {{ item.due }}; "
+        "- {{ item.milestone }} (biểu mẫu: {{ item.form }}, điền vào tệp {{ item.form_file }} "
+        "gửi kèm công văn này): hạn {{ item.due }}; "
         "{{ item.state }}"
         '{% if stage == "before" %}'
         "{% if item.days > 0 %}, còn {{ item.days }} ngày nữa đến hạn"

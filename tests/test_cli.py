@@ -171,7 +171,7 @@ def test_remind_then_again_then_simulate(tmp_path: Path) -> None:
     outbox = ["--outbox", str(tmp_path / "outbox"), "--no-pdf", "--as-of", "2018-06-11"]
     first = runner.invoke(app, ["remind", *places, *outbox])
     assert first.exit_code == 0, first.output
-    assert first.stdout.startswith("\nĐã ghi 9 văn bản vào ")
+    assert first.stdout.startswith("\nĐã ghi 9 văn bản và 9 biểu mẫu vào ")
     again = runner.invoke(app, ["remind", *places, *outbox])
     assert again.stdout == "Không có công văn đôn đốc nào đến hạn ngày 11/06/2018.\n"
     replay = runner.invoke(app, ["simulate", *places, "--from", "2018-06-01", "--to", "2018-06-20"])

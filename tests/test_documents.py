@@ -287,7 +287,7 @@ def test_outbox_layout_and_manifest(campaign: Campaign) -> None:
             mode = (campaign.outbox / item.path).stat().st_mode & 0o777
             assert mode == 0o666 & ~UMASK, (item.path, oct(mode))  # not private like mkstemp
             folder = Path(item.path).parts[0]
-            if item.kind in ("reminder", "feedback", "marked-workbook"):
+            if item.kind in ("reminder", "feedback", "marked-workbook", "form"):
                 assert folder in site_folders
                 if item.site:
                     assert folder == item.site
@@ -299,6 +299,23 @@ def test_outbox_layout_and_manifest(campaign: Campaign) -> None:
             assert [f["path"] for f in manifest["files"]] == [w.path for w in run.written]
     leftovers = [p for p in campaign.outbox.rglob("*") if p.name.endswith(".tmp")]
     assert leftovers == []
+
+
+def test_each_letter_has_the_blank_forms_it_asks_for_beside_it(campaign: Campaign) -> None:
+    from flows.marker import from_custom_properties
+
+    letters = [w for w in campaign.remind.written if w.kind == "reminder"]
+    forms = {w.path: w for w in campaign.remind.written if w.kind == "form"}
+    assert letters and len(forms) >= len(letters)
+    for letter in letters:
+        text = docx_text(campaign.outbox / letter.path)
+        for milestone in (letter.milestone or "").split(","):
+            name = f"bieu-mau-{milestone}-{letter.site}.xlsx"
+            assert name in text
+            form = forms[str(Path(letter.path).parent / name)]
+            marker = from_custom_properties(campaign.outbox / form.path)
+            assert marker is not None
+            assert (marker.site, marker.milestone) == (letter.site, milestone)
 
 
 def test_reminders_once_a_day_unless_forced(campaign: Campaign) -> None:

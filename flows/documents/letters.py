@@ -13,7 +13,7 @@ from datetime import date
 from typing import Any
 
 from flows.documents.letterhead import letter_context, short_date
-from flows.documents.outbox import Outbox
+from flows.documents.outbox import Outbox, form_file_name
 from flows.documents.render import CompiledTemplate, render_many
 from flows.documents.status import STAGE_ORDER, Matrix, Reminder
 from flows.intake.ledger import Document
@@ -72,6 +72,7 @@ def build_letters(
                     "due": short_date(milestone.due),
                     "state": state,
                     "form": form.title if form else milestone.form,
+                    "form_file": form_file_name(milestone.id, row.site.id),
                     "days": abs((milestone.due - matrix.as_of).days),
                     "description": milestone.description or "",
                 }

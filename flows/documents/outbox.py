@@ -35,6 +35,11 @@ RUNS_FOLDER = "runs"
 STALE_SECONDS = 600  # a working file this old belongs to a run that died
 
 
+def form_file_name(milestone: str, site: str) -> str:
+    """``bieu-mau-<milestone>-<site>.xlsx``: a site's blank form, in the site's folder."""
+    return f"bieu-mau-{safe_name(milestone)}-{safe_name(site)}.xlsx"
+
+
 @dataclass(frozen=True)
 class Written:
     """A file this run wrote, relative to the outbox."""

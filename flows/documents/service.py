@@ -18,8 +18,8 @@ from pathlib import Path
 from flows.documents import status as standing
 from flows.documents.atomic import write_atomic
 from flows.documents.feedback import write_feedback
-from flows.documents.letters import build_letters, write_letters
-from flows.documents.outbox import REPORT_FOLDER, Outbox, Written, check_outbox
+from flows.documents.letters import Letter, build_letters, write_letters
+from flows.documents.outbox import REPORT_FOLDER, Outbox, Written, check_outbox, form_file_name
 from flows.documents.render import CompiledTemplate
 from flows.documents.report import CHART_IMAGE, Report
 from flows.documents.workbooks import write_workbook
@@ -155,7 +155,24 @@ def remind(
         letters = build_letters(plan, matrix, due, earlier)
         paths = {d.path for d in ledger.documents("reminder")}
         documents = write_letters(template, letters, outbox, as_of, paths, replace=force)
+        attach_forms(plan, outbox, letters)
         return _finish(outbox, ledger, documents, options.pdf, state)
+
+
+def attach_forms(plan: Plan, outbox: Outbox, letters: list[Letter]) -> None:
+    """The blank form of every milestone a letter asks for, next to the letter (written again
+    each time, so it follows the plan)."""
+    from flows.forms import build_form
+
+    for letter in letters:
+        site = plan.site_by_id(letter.site)
+        for reminder in letter.reminders:
+            milestone = next((m for m in plan.milestones if m.id == reminder.milestone), None)
+            if site is None or milestone is None:
+                continue
+            relative = f"{outbox.site_folder(site.id)}/{form_file_name(milestone.id, site.id)}"
+            data = build_form(plan, milestone, site)
+            outbox.write(relative, data, "form", site=site.id, milestone=milestone.id)
 
 
 def feedback(
