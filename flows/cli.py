@@ -232,13 +232,18 @@ def _day(plan: Plan, as_of: str | None) -> date:
     return parse_day(as_of) if as_of else today_in(plan)
 
 
+def counted(kinds: list[str]) -> str:
+    """``9 văn bản và 9 biểu mẫu``: documents and the blank forms sent with them."""
+    forms = kinds.count("form")
+    return f"{len(kinds) - forms} văn bản" + (f" và {forms} biểu mẫu" if forms else "")
+
+
 def print_written(run: DocumentRun, outbox: Path) -> None:
     """The documents a run wrote, one path per line."""
     out = _console()
     documents = [w for w in run.written if w.kind not in ("chart",)]
-    forms = len([w for w in documents if w.kind == "form"])
     if documents:
-        count = f"{len(documents) - forms} văn bản" + (f" và {forms} biểu mẫu" if forms else "")
+        count = counted([w.kind for w in documents])
         out.print(f"\nĐã ghi {count} vào {outbox}:", markup=False)
         for written in documents:
             extra = f" (+ {written.pdf})" if written.pdf else ""
@@ -454,7 +459,7 @@ def run(
         words = ", ".join(f"{n} {STATUS_WORDS[s]}" for s, n in counts.items())
         out.print(f"Nhận tệp ngày {day:%d/%m/%Y}: {words}.", markup=False)
     documents = [d for d in result["documents"] if d["kind"] != "chart"]
-    out.print(f"Đã ghi {len(documents)} văn bản vào {outbox}:", markup=False)
+    out.print(f"Đã ghi {counted([d['kind'] for d in documents])} vào {outbox}:", markup=False)
     for document in documents:
         out.print(f"  {outbox / document['path']}", markup=False)
 
