@@ -296,6 +296,9 @@ def _guide(sheet: Worksheet, plan: Plan, form: Form, milestone: Milestone, site:
     ]
     if plan.issuer.submit_to:
         lines.append([f"Nơi gửi: {plan.issuer.submit_to}"])
+    for note in (form.description, milestone.description):
+        if note:
+            lines.append([note])
     lines += [
         ["Điền vào trang đầu, không đổi tên cột, không thêm hay xóa cột; ô màu xám đã điền sẵn."],
         [],

@@ -276,3 +276,22 @@ def test_the_marker_survives_a_libreoffice_resave(hai_duong: Plan, tmp_path: Pat
     outcomes = {o.file: o for o in take_in(hai_duong, milestone, resaved, tmp_path / "intake")}
     assert (outcomes["right.xlsx"].status, outcomes["right.xlsx"].issues) == ("accepted", [])
     assert [i.code for i in outcomes["wrong.xlsx"].issues] == ["marker_mismatch"]
+
+
+@pytest.mark.parametrize("plan_path", SHIPPED_PLANS, ids=lambda p: p.stem)
+def test_the_guide_names_every_column_the_due_date_and_where_to_send(plan_path: Path) -> None:
+    from flows.forms import GUIDE_SHEET
+
+    plan = load_plan(plan_path)
+    for milestone in plan.milestones:
+        site = plan.sites_of(milestone)[-1]
+        book = openpyxl.load_workbook(io.BytesIO(build_form(plan, milestone, site)))
+        text = "\n".join(
+            str(c.value) for row in book[GUIDE_SHEET].iter_rows() for c in row if c.value
+        )
+        form = plan.form_by_id(milestone.form)
+        assert form is not None
+        assert f"{milestone.due:%d/%m/%Y}" in text and plan.site_name(site) in text
+        assert all(c.label in text for c in form.columns)
+        for note in (plan.issuer.submit_to, form.description, milestone.description):
+            assert note is None or note in text
