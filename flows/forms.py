@@ -276,12 +276,13 @@ def _range_words(column: Column) -> str:
             return f"{bound:%d/%m/%Y}"
         return _number(bound)
 
-    if column.min is not None and column.max is not None:
-        return f" từ {shown(column.min)} đến {shown(column.max)}"
-    if column.min is not None:
-        return f" từ {shown(column.min)} trở lên"
-    if column.max is not None:
-        return f" không quá {shown(column.max)}"
+    low, high = column.min, column.max
+    if low is not None and high is not None:
+        return f" từ {shown(low)} đến {shown(high)}"
+    if low is not None:
+        return f" từ {shown(low)} trở đi" if isinstance(low, date) else f" từ {shown(low)} trở lên"
+    if high is not None:
+        return f" đến hết {shown(high)}" if isinstance(high, date) else f" không quá {shown(high)}"
     return ""
 
 
@@ -323,7 +324,7 @@ def _guide(sheet: Worksheet, plan: Plan, form: Form, milestone: Milestone, site:
     sheet.sheet_properties.pageSetUpPr.fitToPage = True
     sheet.page_setup.fitToWidth = 1
     sheet.page_setup.fitToHeight = 0
-    for letter, width in zip("ABCD", (40, 10, 30, 70), strict=True):
+    for letter, width in zip("ABCD", (45, 10, 45, 70), strict=True):
         sheet.column_dimensions[letter].width = width
     for row in sheet.iter_rows(min_row=header + 1):
         for cell in row:
