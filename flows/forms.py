@@ -110,10 +110,11 @@ def build_form(plan: Plan, milestone: Milestone, site: Site) -> bytes:
     sheet.title = _sheet_title(form)
     cells = prefilled(plan, form, site)
     _title_block(sheet, plan, form, milestone, site)
+    guide = book.create_sheet(GUIDE_SHEET)  # the second tab
     lists = book.create_sheet(LISTS_SHEET)
     lists.sheet_state = "hidden"
     _table(sheet, lists, form, cells)
-    _guide(book.create_sheet(GUIDE_SHEET), plan, form, milestone, site)
+    _guide(guide, plan, form, milestone, site)
     marker = Marker(plan.campaign.id, form.id, milestone.id, site.id, form.version)
     _mark(book, marker)
     book.active = 0

@@ -276,6 +276,12 @@ def test_the_marker_survives_a_libreoffice_resave(hai_duong: Plan, tmp_path: Pat
     outcomes = {o.file: o for o in take_in(hai_duong, milestone, resaved, tmp_path / "intake")}
     assert (outcomes["right.xlsx"].status, outcomes["right.xlsx"].issues) == ("accepted", [])
     assert [i.code for i in outcomes["wrong.xlsx"].issues] == ["marker_mismatch"]
+    # saved as .ods, the marker sheet carries it alone (no custom properties there)
+    converted, problems = convert([files[1]], "ods")
+    assert problems == []
+    (ods,) = converted.values()
+    (outcome,) = take_in(hai_duong, milestone, {ods.name: ods.read_bytes()}, tmp_path / "ods")
+    assert (outcome.status, [i.code for i in outcome.issues]) == ("accepted", ["marker_mismatch"])
 
 
 @pytest.mark.parametrize("plan_path", SHIPPED_PLANS, ids=lambda p: p.stem)
