@@ -172,7 +172,12 @@ def _title_block(
         if width > 1:
             sheet.merge_cells(start_row=row, start_column=1, end_row=row, end_column=width)
     sheet.row_dimensions[3].height = 40
-    # one page wide, landscape: what a site prints to sign and stamp
+    _landscape(sheet)
+
+
+def _landscape(sheet: Worksheet) -> None:
+    """A4 landscape, one page wide (a wide form prints small; split pages would cut the
+    title): what a site prints to sign and stamp."""
     sheet.page_setup.orientation = "landscape"
     sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
     sheet.sheet_properties.pageSetUpPr.fitToPage = True
@@ -211,7 +216,7 @@ def _table(sheet: Worksheet, lists: Worksheet, form: Form, cells: dict[str, Cell
     # LibreOffice does not grow a row for wrapped text it did not lay out itself
     longest = max((len(str(c.value)) for c in cells.values() if c.value is not None), default=0)
     sheet.row_dimensions[row].height = 18 * max(2, -(-longest // 28))
-    sheet.freeze_panes = sheet.cell(HEADER_ROW + 1, 1)
+    sheet.freeze_panes = sheet.cell(HEADER_ROW + 1, 2)  # the unit stays in view on a wide form
     # no password: protection stops accidents (typing over a header), never the owner
     sheet.protection.sheet = True
     sheet.protection.formatColumns = False  # False allows it
@@ -321,10 +326,7 @@ def _guide(sheet: Worksheet, plan: Plan, form: Form, milestone: Milestone, site:
     for cell in sheet[header]:
         cell.font = Font(name=FONT, bold=True, size=12)
         cell.fill = FILL
-    sheet.page_setup.orientation = "landscape"
-    sheet.sheet_properties.pageSetUpPr.fitToPage = True
-    sheet.page_setup.fitToWidth = 1
-    sheet.page_setup.fitToHeight = 0
+    _landscape(sheet)
     for letter, width in zip("ABCD", (45, 10, 45, 70), strict=True):
         sheet.column_dimensions[letter].width = width
     for row in sheet.iter_rows(min_row=header + 1):
