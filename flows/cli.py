@@ -371,6 +371,9 @@ def forms(
     site: Annotated[
         list[str] | None, typer.Option(help="Chỉ điểm này (mã điểm; có thể ghi nhiều lần).")
     ] = None,
+    inbox: Annotated[
+        Path, typer.Option(help="Thư mục nhận (biểu mẫu không được ghi vào trong đó).")
+    ] = DEFAULT_INBOX,
 ) -> None:
     """Soạn biểu mẫu trống (.xlsx) cho từng điểm và từng mốc, vào thư mục của điểm trong
     --outbox: có danh sách chọn, định dạng, trang hướng dẫn."""
@@ -394,11 +397,25 @@ def forms(
             )
         raise typer.Exit(EXIT_INVALID)
     chosen = [known_milestones[m] for m in milestone] if milestone else plan.milestones
+    from flows.documents.outbox import check_outbox
+
     try:
+        check_outbox(outbox, inbox)
         written = write_forms(plan, outbox, chosen, site or None)
+    except MohinhError as failure:
+        raise _stop(failure) from None
     except OSError as failure:
-        raise _stop(MohinhError(f"Không ghi được biểu mẫu vào {outbox}: {failure}")) from None
+        where = failure.filename or outbox
+        raise _stop(
+            MohinhError(f"Không ghi được biểu mẫu vào {where}: {failure.strerror or failure}")
+        ) from None
     out = _console()
+    if not written:
+        out.print(
+            "Không có biểu mẫu nào để ghi: các điểm đã chọn không gửi các mốc đã chọn.",
+            markup=False,
+        )
+        return
     out.print(f"Đã ghi {len(written)} biểu mẫu vào {outbox}:", markup=False)
     for path in written:
         out.print(f"  {path}", markup=False)

@@ -36,6 +36,7 @@ from openpyxl.worksheet.worksheet import Worksheet  # type: ignore[import-untype
 from flows.documents.atomic import write_atomic
 from flows.documents.outbox import form_file_name
 from flows.documents.render import safe_name
+from flows.documents.workbooks import safe_cell_value, set_text_safe, sheet_title
 from flows.marker import PROPERTY_PREFIX, Marker
 from flows.marker import SHEET as MARKER_SHEET
 from flows.plan import Plan
@@ -107,7 +108,7 @@ def build_form(plan: Plan, milestone: Milestone, site: Site) -> bytes:
     assert form is not None, "the loader checks every milestone's form"
     book = Workbook()
     sheet = book.active
-    sheet.title = _sheet_title(form)
+    sheet.title = sheet_title(form.id, {MARKER_SHEET, LISTS_SHEET, GUIDE_SHEET})
     cells = prefilled(plan, form, site)
     _title_block(sheet, plan, form, milestone, site)
     guide = book.create_sheet(GUIDE_SHEET)  # the second tab
@@ -146,11 +147,6 @@ def write_forms(
 # --- the sheet to fill ----------------------------------------------------------------------
 
 
-def _sheet_title(form: Form) -> str:
-    cleaned = "".join(c for c in form.id if c not in "[]:*?/\\")
-    return (cleaned or "Biểu mẫu")[:31]
-
-
 def _title_block(
     sheet: Worksheet, plan: Plan, form: Form, milestone: Milestone, site: Site
 ) -> None:
@@ -166,7 +162,8 @@ def _title_block(
         ),
     ]
     for row, (text, font, align) in enumerate(lines, start=1):
-        cell = sheet.cell(row, 1, text)
+        cell = sheet.cell(row, 1)
+        set_text_safe(cell, text)
         cell.font = font
         cell.alignment = Alignment(horizontal=align, vertical="center", wrap_text=True)
         if width > 1:
@@ -189,7 +186,8 @@ def _table(sheet: Worksheet, lists: Worksheet, form: Form, cells: dict[str, Cell
     row = HEADER_ROW + 1
     for number, column in enumerate(form.columns, start=1):
         letter = get_column_letter(number)
-        header = sheet.cell(HEADER_ROW, number, column.label)
+        header = sheet.cell(HEADER_ROW, number)
+        set_text_safe(header, column.label)
         header.font = Font(name=FONT, bold=True, size=12)
         header.fill = FILL
         header.border = BOX
@@ -202,7 +200,7 @@ def _table(sheet: Worksheet, lists: Worksheet, form: Form, cells: dict[str, Cell
         cell.font = Font(name=FONT, size=12)
         cell.alignment = Alignment(vertical="top", wrap_text=True)
         if spec.value is not None:
-            cell.value = spec.value
+            set_text_safe(cell, spec.value)
             cell.fill = PREFILLED
             continue  # prefilled: stays locked
         cell.protection = Protection(locked=False)
@@ -230,7 +228,7 @@ def _validation(column: Column, spec: Cell, lists: Worksheet, number: int) -> Da
     if spec.choices:
         letter = get_column_letter(number)
         for row, choice in enumerate(spec.choices, start=1):
-            lists.cell(row, number, choice)
+            set_text_safe(lists.cell(row, number), choice)
         source = f"'{LISTS_SHEET}'!${letter}$1:${letter}${len(spec.choices)}"
         found = DataValidation(type="list", formula1=f"={source}", allow_blank=True)
         found.error = "Xin chọn một giá trị trong danh sách."
@@ -241,7 +239,7 @@ def _validation(column: Column, spec: Cell, lists: Worksheet, number: int) -> Da
         found = DataValidation(
             type=kind, operator="between", formula1=_number(low), formula2=_number(high)
         )
-        found.error = f"Xin nhập {KIND_WORDS[column.type]}{_range_words(column)}."
+        found.error = plain(f"Xin nhập {KIND_WORDS[column.type]}{_range_words(column)}.")
     elif column.type == "date":
         low = column.min if isinstance(column.min, date) else date(1900, 1, 1)
         high = column.max if isinstance(column.max, date) else date(9999, 12, 31)
@@ -258,12 +256,18 @@ def _validation(column: Column, spec: Cell, lists: Worksheet, number: int) -> Da
     found.errorTitle = "Giá trị không hợp lệ"
     if column.description or column.required:
         found.showInputMessage = True
-        found.promptTitle = column.label[:32]
-        prompt = column.description or ""
+        found.promptTitle = plain(column.label)[:32]
+        prompt = plain(column.description or "")
         if column.required:
             prompt = f"Bắt buộc. {prompt}".strip()
         found.prompt = prompt[:255]
     return found
+
+
+def plain(text: str) -> str:
+    """``text`` without the characters an .xlsx cannot hold."""
+    cleaned = safe_cell_value(text)
+    return cleaned if isinstance(cleaned, str) else ""
 
 
 def _number(value: float | date) -> str:
@@ -316,8 +320,9 @@ def _guide(sheet: Worksheet, plan: Plan, form: Form, milestone: Milestone, site:
         lines.append(
             [column.label, "Có" if column.required else "", kind, column.description or ""]
         )
-    for row in lines:
-        sheet.append(row)
+    for number, line in enumerate(lines, start=1):
+        for place, text in enumerate(line, start=1):
+            set_text_safe(sheet.cell(number, place), text)
     for line in sheet.iter_rows():
         for cell in line:
             cell.font = Font(name=FONT, size=12)
@@ -339,6 +344,7 @@ def _mark(book: Workbook, marker: Marker) -> None:
     for key, value in marker.as_dict().items():
         book.custom_doc_props.append(StringProperty(name=PROPERTY_PREFIX + key, value=value))
     sheet = book.create_sheet(MARKER_SHEET)
-    for key, value in marker.as_dict().items():
-        sheet.append([key, value])
+    for number, (key, value) in enumerate(marker.as_dict().items(), start=1):
+        set_text_safe(sheet.cell(number, 1), key)
+        set_text_safe(sheet.cell(number, 2), value)
     sheet.sheet_state = "hidden"

@@ -16,6 +16,8 @@ PROPERTY_PREFIX = "mohinh."
 KEYS = ("plan", "form", "milestone", "site", "version")
 CUSTOM_PART = "docProps/custom.xml"
 CUSTOM_LIMIT = 64 * 1024  # a marker is a few hundred bytes
+VALUE_LIMIT = 200  # ids are short; anything longer is not ours
+VERSION_LIMIT = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -35,11 +37,13 @@ class Marker:
 def from_pairs(pairs: dict[str, Any]) -> Marker | None:
     """A marker from its key/value pairs, or ``None`` when one is missing or malformed."""
     values = {key: str(pairs.get(key) or "").strip() for key in KEYS}
-    if not all(values.values()):
-        return None
+    if not all(values.values()) or any(len(v) > VALUE_LIMIT for v in values.values()):
+        return None  # not a marker we wrote: the header decides
     try:
         version = int(float(values["version"]))
-    except ValueError:
+    except (ValueError, OverflowError):
+        return None
+    if not 1 <= version <= VERSION_LIMIT:
         return None
     return Marker(values["plan"], values["form"], values["milestone"], values["site"], version)
 

@@ -443,10 +443,9 @@ def reminder() -> DocumentObject:
         "- {{ item.milestone }} (biểu mẫu: {{ item.form }}, điền vào tệp {{ item.form_file }} "
         "gửi kèm công văn này): hạn {{ item.due }}; "
         "{{ item.state }}"
-        '{% if stage == "before" %}'
-        "{% if item.days > 0 %}, còn {{ item.days }} ngày nữa đến hạn"
-        "{% else %}, đến hạn trong hôm nay{% endif %}"
-        "{% elif item.days > 0 %}, đã quá hạn {{ item.days }} ngày{% endif %}."
+        "{% if item.late %}, đã quá hạn {{ item.days }} ngày"
+        "{% elif item.days > 0 %}, còn {{ item.days }} ngày nữa đến hạn"
+        "{% else %}, đến hạn trong hôm nay{% endif %}."
         "{% if item.description %} {{ item.description }}{% endif %}",
     )
     tag(doc, "{%p endfor %}")

@@ -17,7 +17,7 @@ from flows.intake.engine import IntakeOptions, run_intake
 from flows.marker import SHEET as MARKER_SHEET
 from flows.plan import Plan, load_plan
 from flows.plan.schema import Column, Milestone
-from tests.conftest import CONFIG, SHIPPED_PLANS
+from tests.conftest import CONFIG, ROOT, SHIPPED_PLANS
 
 
 def valid(column: Column, milestone: Milestone, choices: tuple[str, ...]) -> Any:
@@ -301,3 +301,101 @@ def test_the_guide_names_every_column_the_due_date_and_where_to_send(plan_path: 
         assert all(c.label in text for c in form.columns)
         for note in (plan.issuer.submit_to, form.description, milestone.description):
             assert note is None or note in text
+
+
+# --- what a review found ------------------------------------------------------------------
+
+
+def copied_plan(tmp_path: Path, source: Path, edits: list[tuple[str, str]]) -> Plan:
+    """``source`` copied into ``tmp_path`` (with the gazetteers), edited, loaded."""
+    text = source.read_text(encoding="utf-8")
+    for old, new in edits:
+        assert old in text, old
+        text = text.replace(old, new)
+    (tmp_path / source.name).write_text(text, encoding="utf-8")
+    for gazetteer in source.parent.glob("*.csv"):
+        (tmp_path / gazetteer.name).write_bytes(gazetteer.read_bytes())
+    return load_plan(tmp_path / source.name)
+
+
+def test_a_form_whose_id_is_a_reserved_sheet_name_is_still_taken_in(tmp_path: Path) -> None:
+    minimal = ROOT / "tests" / "data" / "plans" / "minimal.yaml"
+    plan = copied_plan(
+        tmp_path, minimal, [("id: dang-ky\n", "id: mohinh\n"), ("form: dang-ky", "form: mohinh")]
+    )
+    milestone = next(m for m in plan.milestones if m.form == "mohinh")
+    site = plan.sites_of(milestone)[0]
+    data = fill(plan, milestone, build_form(plan, milestone, site))
+    assert openpyxl.load_workbook(io.BytesIO(data)).sheetnames[0] != MARKER_SHEET
+    (outcome,) = take_in(plan, milestone, {"f.xlsx": data}, tmp_path / "run")
+    assert (outcome.status, outcome.issues) == ("accepted", [])
+
+
+def test_control_characters_and_formulas_in_the_plan_stay_plain_text(tmp_path: Path) -> None:
+    plan = copied_plan(tmp_path, CONFIG / "plan.yaml", [])
+    csv = tmp_path / "haiduong_2017-10-15.csv"
+    csv.write_text(
+        csv.read_text(encoding="utf-8").replace("Thị trấn Lai Cách", "Thị trấn Lai\x01Cách"),
+        encoding="utf-8",
+    )
+    plan = load_plan(tmp_path / "plan.yaml")
+    milestone = next(m for m in plan.milestones if m.registration)
+    site = plan.site_by_id("cam-giang")
+    assert site is not None
+    book = openpyxl.load_workbook(io.BytesIO(build_form(plan, milestone, site)))
+    listed = [c.value for row in book[LISTS_SHEET].iter_rows() for c in row if c.value]
+    assert "Thị trấn LaiCách" in listed
+    run = service_remind(plan, tmp_path, milestone.due + timedelta(days=1))
+    assert any(w.kind == "form" for w in run.written)
+
+
+def service_remind(plan: Plan, root: Path, day: date) -> Any:
+    from flows.documents import service
+
+    options = service.DocumentOptions(pdf=False)
+    return service.remind(plan, root / "state", root / "outbox", day, options)
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"version": "1e400"},
+        {"version": "inf"},
+        {"version": "-3"},
+        {"site": "x" * 5000},
+        {"form": None},
+    ],
+)
+def test_a_forged_marker_is_ignored(changes: dict[str, Any]) -> None:
+    from flows.marker import from_pairs
+
+    good = {"plan": "p", "form": "f", "milestone": "m", "site": "s", "version": "1"}
+    assert from_pairs(good) is not None
+    assert from_pairs(good | changes) is None
+
+
+def test_forms_are_never_written_into_the_inbox(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from flows.cli import app
+
+    inbox = tmp_path / "inbox"
+    args = ["forms", "--plan", str(CONFIG / "plan.yaml"), "--inbox", str(inbox)]
+    done = CliRunner().invoke(app, [*args, "--outbox", str(inbox / "bieu-mau")])
+    assert done.exit_code == 1
+    assert "lồng nhau" in done.stderr
+    assert not list(tmp_path.rglob("*.xlsx"))
+
+
+def test_letters_say_how_long_is_left_for_what_is_not_yet_due(
+    hai_duong: Plan, tmp_path: Path
+) -> None:
+    from tests.test_documents import docx_text
+
+    run = service_remind(hai_duong, tmp_path, date(2017, 8, 28))
+    texts = [docx_text(tmp_path / "outbox" / w.path) for w in run.written if w.kind == "reminder"]
+    both = [t for t in texts if "Hội nghị triển khai" in t and "Đăng ký" in t]
+    assert both, "a letter reminding of an overdue and an upcoming milestone"
+    for text in both:
+        assert "hạn 31/08/2017; chưa nhận được, còn 3 ngày nữa đến hạn." in text
+        assert "đã quá hạn 3 ngày" not in text

@@ -147,3 +147,19 @@ def test_an_outcome_folder_name_taken_by_a_file_is_reported(tmp_path: Path) -> N
     (tmp_path / "tra-lai").write_text("not a folder")
     problem = check_folders(tmp_path)
     assert problem is not None and "'tra-lai' không phải thư mục" in problem
+
+
+def test_files_left_claimed_come_back_in_the_order_they_arrived(tmp_path: Path) -> None:
+    """A killed run's claimed files are taken in the order the inbox gave them, not the
+    order of their random claim folders, so file numbers (and feedback names) are the same
+    as one uninterrupted run gives."""
+    from flows.intake.inbox import claimed_files
+
+    work = tmp_path / ".mohinh"
+    arrived = ["c.xlsx", "a.xlsx", "b.xlsx"]
+    for number, (name, token) in enumerate(zip(arrived, ["ff", "00", "7a"], strict=True)):
+        folder = work / f"20170325T080000-{token}"
+        folder.mkdir(parents=True)
+        (folder / name).write_bytes(b"x")
+        os.utime(folder / name, ns=(10**18 + number, 10**18 + number))
+    assert [p.name for p in claimed_files(work)] == arrived

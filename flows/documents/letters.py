@@ -74,6 +74,7 @@ def build_letters(
                     "form": form.title if form else milestone.form,
                     "form_file": form_file_name(milestone.id, row.site.id),
                     "days": abs((milestone.due - matrix.as_of).days),
+                    "late": milestone.due < matrix.as_of,
                     "description": milestone.description or "",
                 }
             )

@@ -32,9 +32,10 @@ class Identified:
 
 def take_marker(sheets: list[Sheet]) -> tuple[Marker | None, list[Sheet]]:
     """The marker on a form's hidden sheet, and the other sheets."""
-    found = [s for s in sheets if s.name == markers.SHEET]
-    rest = [s for s in sheets if s.name != markers.SHEET]
-    return (markers.from_rows(found[0].rows) if found else None), rest
+    for sheet in sheets:
+        if sheet.name == markers.SHEET and (found := markers.from_rows(sheet.rows)):
+            return found, [s for s in sheets if s is not sheet]
+    return None, sheets  # a sheet of that name that holds no marker is the sender's own
 
 
 def identify(
@@ -48,10 +49,12 @@ def identify(
         return Identified(find_table(sheets, plan.forms, header_rows))
     form = plan.form_by_id(marker.form) if marker.plan == plan.campaign.id else None
     if form is None:
+        whose = "không còn trong kế hoạch này"
+        if marker.plan != plan.campaign.id:
+            whose = f"của kế hoạch khác ('{marker.plan}')"
         notice = warning(
             "form_not_in_plan",
-            f"Tệp là biểu mẫu '{marker.form}' của kế hoạch '{marker.plan}', không phải biểu mẫu "
-            "của kế hoạch này; đã đối chiếu theo tên cột.",
+            f"Tệp là biểu mẫu '{marker.form}' {whose}; đã đối chiếu theo tên cột.",
         )
         return Identified(find_table(sheets, plan.forms, header_rows), issues=[notice])
     issues = []
@@ -59,8 +62,8 @@ def identify(
         issues.append(
             warning(
                 "old_form_version",
-                f"Tệp dùng biểu mẫu '{form.title}' phiên bản {marker.version}; nay là phiên bản "
-                f"{form.version}. Lần sau xin dùng biểu mẫu mới.",
+                f"Tệp dùng biểu mẫu '{form.title}' phiên bản {marker.version}, khác phiên bản "
+                f"hiện hành ({form.version}). Lần sau xin dùng biểu mẫu mới nhất.",
             )
         )
     table = find_table(sheets, [form], header_rows)

@@ -130,14 +130,23 @@ def claim(path: Path, work: Path, seen: datetime) -> Path | None:
 
 
 def claimed_files(work: Path) -> list[Path]:
-    """Files claimed by an earlier run and not yet placed (empty claim folders removed)."""
+    """Files claimed by an earlier run and not yet placed (empty claim folders removed), in
+    the order they arrived, as :func:`ready_files` gives them: a run killed midway and the
+    next one then number the files (and name their feedback) as one run would have."""
     found = []
     for folder in sorted(work.iterdir()) if work.is_dir() else []:
         inside = sorted(folder.iterdir()) if folder.is_dir() else []
         if not inside and folder.is_dir():
             folder.rmdir()
         found += inside
-    return found
+    return sorted(found, key=lambda p: (_mtime_ns(p), p.name))
+
+
+def _mtime_ns(path: Path) -> int:
+    try:
+        return path.stat().st_mtime_ns
+    except OSError:
+        return 0
 
 
 def claim_token(claimed: Path) -> str:

@@ -59,6 +59,8 @@ def parse_workbook(path: str, limits: Limits) -> tuple[Any, ...]:
             continue  # hidden sheets are not read, but for a blank form's marker
         sheet = workbook.get_sheet_by_index(index)
         if sheet.height > limits.rows or sheet.width > limits.columns:
+            if meta.name == MARKER_SHEET:
+                continue  # a marker is 5 rows: this one is not ours, the header decides
             return ("too_large", sheet.name, sheet.height, sheet.width)
         start = sheet.start or (0, 0)
         merged = [
