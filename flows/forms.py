@@ -35,10 +35,10 @@ from openpyxl.worksheet.worksheet import Worksheet  # type: ignore[import-untype
 
 from flows.documents.atomic import write_atomic
 from flows.documents.outbox import form_file_name
-from flows.documents.render import safe_name
 from flows.documents.workbooks import safe_cell_value, set_text_safe, sheet_title
 from flows.marker import PROPERTY_PREFIX, Marker
 from flows.marker import SHEET as MARKER_SHEET
+from flows.names import safe_name
 from flows.plan import Plan
 from flows.plan.schema import Column, Form, Milestone, Site
 

@@ -107,3 +107,11 @@ def suggest(text: str, candidates: Iterable[str], limit: int = 1) -> list[str]:
         by_folded.setdefault(folded_key(c), c)
     close = difflib.get_close_matches(folded, list(by_folded), n=limit, cutoff=0.75)
     return [by_folded[c] for c in close]
+
+
+def safe_name(text: str, limit: int = 80) -> str:
+    """An ASCII file name part: 'Thị trấn Ví Dụ' -> 'thi-tran-vi-du'."""
+    folded = unicodedata.normalize("NFKD", text.replace("đ", "d").replace("Đ", "D"))
+    ascii_text = folded.encode("ascii", "ignore").decode("ascii").lower()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text).strip("-")
+    return slug[:limit].rstrip("-") or "tep"

@@ -10,12 +10,8 @@ import docx
 import pytest
 
 from flows.documents.atomic import write_atomic
-from flows.documents.render import (
-    CompiledTemplate,
-    TemplateProblem,
-    clean_text,
-    safe_name,
-)
+from flows.documents.render import CompiledTemplate, TemplateProblem, clean_text
+from flows.names import safe_name
 
 HOSTILE = (
     "A & B <b>x</b> > {{ name }} {% if 1 %}y{% endif %}\nline 2 =1+1 +84 -5 @x {_{ z }_} {_% %_}"

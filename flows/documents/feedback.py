@@ -13,12 +13,13 @@ from typing import Any
 
 from flows.documents.letterhead import letter_context, short_date
 from flows.documents.outbox import Outbox
-from flows.documents.render import CompiledTemplate, safe_name
+from flows.documents.render import CompiledTemplate
 from flows.documents.workbooks import mark_workbook
 from flows.intake.issues import Issue
 from flows.intake.ledger import Document, FileRow, Ledger
 from flows.intake.preflight import preflight_file
 from flows.intake.reading import Parser, read_file
+from flows.names import safe_name
 from flows.plan import Plan
 
 STATUS_TEXT = {

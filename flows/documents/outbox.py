@@ -26,8 +26,8 @@ from typing import Any
 
 from flows.documents import pdf
 from flows.documents.atomic import write_atomic
-from flows.documents.render import safe_name
 from flows.errors import MohinhError
+from flows.names import safe_name
 
 REPORT_FOLDER = "tong-hop"
 UNKNOWN_SITE_FOLDER = "khong-ro-don-vi"

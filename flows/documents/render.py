@@ -270,11 +270,3 @@ def render_many(
         processes, initializer=_start_worker, initargs=(template.path,)
     ) as pool:
         yield from pool.map(_render_in_worker, contexts, chunksize=chunk)
-
-
-def safe_name(text: str, limit: int = 80) -> str:
-    """An ASCII file name part: 'Thị trấn Ví Dụ' -> 'thi-tran-vi-du'."""
-    folded = unicodedata.normalize("NFKD", text.replace("đ", "d").replace("Đ", "D"))
-    ascii_text = folded.encode("ascii", "ignore").decode("ascii").lower()
-    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text).strip("-")
-    return slug[:limit].rstrip("-") or "tep"
