@@ -555,3 +555,20 @@ def test_gazetteer_with_a_missing_column(tmp_path: Path) -> None:
     assert problem.message == (
         f"{tmp_path / 'communes-2027.csv'}: thiếu cột 'ten_xa', 'ma_xa' (các cột có: ma, ten)"
     )
+
+
+def test_ids_naming_the_same_folder_are_refused(tmp_path: Path) -> None:
+    """`An_Binh` and `an-binh` are two ids but one folder `an-binh/` in the outbox: one site's
+    letters and forms would overwrite the other's."""
+    minimal = PLANS / "minimal.yaml"
+    text = minimal.read_text(encoding="utf-8").replace("an-lac", "An_Binh")
+    (tmp_path / "minimal.yaml").write_text(text, encoding="utf-8")
+    for gazetteer in PLANS.glob("*.csv"):
+        (tmp_path / gazetteer.name).write_bytes(gazetteer.read_bytes())
+    line = text.splitlines().index("  - id: An_Binh") + 1
+    first = text.splitlines().index("  - id: an-binh") + 1
+    assert problems_of(tmp_path / "minimal.yaml") == [
+        f"{tmp_path / 'minimal.yaml'}:{line} sites[1].id: mã điểm 'An_Binh' và 'an-binh' "
+        f"(dòng {first}) cho cùng một tên thư mục, tệp 'an-binh': văn bản của bên này sẽ ghi "
+        "đè bên kia. Xin đổi một mã."
+    ]

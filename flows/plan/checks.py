@@ -15,7 +15,7 @@ from datetime import date
 from typing import TypeVar
 
 from flows.errors import PlanProblem
-from flows.names import name_key
+from flows.names import name_key, safe_name
 from flows.plan.schema import (
     Campaign,
     Column,
@@ -116,19 +116,35 @@ class Checker:
 
     # --- helpers ---------------------------------------------------------------------
 
-    def unique(self, section: str, items: Indexed[T], key: Callable[[T], str], what: str) -> None:
-        """Report items of ``section`` whose ``key`` repeats an earlier one."""
-        first: dict[str, int] = {}
+    def unique(
+        self,
+        section: str,
+        items: Indexed[T],
+        key: Callable[[T], str],
+        what: str,
+        in_file_names: bool = False,
+    ) -> None:
+        """Report items of ``section`` whose ``key`` repeats an earlier one; with
+        ``in_file_names``, also one that names the same folder or file (``An_Binh`` and
+        ``an-binh`` both give ``an-binh``: one site's documents would overwrite the other's)."""
+        first: dict[str, tuple[int, str]] = {}
         for i, item in items:
             value = key(item)
-            if value in first:
-                line = self.source.line_of((section, first[value]))
-                self.add(
-                    (section, i, "id" if section != "models" else "code"),
-                    f"{what} '{value}' bị trùng (đã dùng ở dòng {line})",
-                )
+            folded = safe_name(value) if in_file_names else value
+            if folded not in first:
+                first[folded] = (i, value)
+                continue
+            earlier, shown = first[folded]
+            line = self.source.line_of((section, earlier))
+            field = "id" if section != "models" else "code"
+            if shown == value:
+                self.add((section, i, field), f"{what} '{value}' bị trùng (đã dùng ở dòng {line})")
             else:
-                first[value] = i
+                self.add(
+                    (section, i, field),
+                    f"{what} '{value}' và '{shown}' (dòng {line}) cho cùng một tên thư mục, tệp "
+                    f"'{folded}': văn bản của bên này sẽ ghi đè bên kia. Xin đổi một mã.",
+                )
 
     def known(self, section: str, value: str, what: str, path: Path) -> bool:
         """Whether ``value`` names an item of ``section``; report it when it does not."""
@@ -196,7 +212,7 @@ class Checker:
 
     def check_sites(self) -> None:
         sites = self.parts.sites
-        self.unique("sites", sites, lambda s: s.id, "mã điểm")
+        self.unique("sites", sites, lambda s: s.id, "mã điểm", in_file_names=True)
         defaults = self.parts.site_defaults
         recipients: list[tuple[Path, str | None]] = [
             (("site_defaults", "recipient"), defaults.recipient if defaults else None)
@@ -266,7 +282,7 @@ class Checker:
 
     def check_milestones(self) -> None:
         milestones = self.parts.milestones
-        self.unique("milestones", milestones, lambda m: m.id, "mã mốc")
+        self.unique("milestones", milestones, lambda m: m.id, "mã mốc", in_file_names=True)
         campaign = self.parts.campaign
         previous: tuple[str, date] | None = None
         registrations: list[tuple[int, Milestone]] = []
