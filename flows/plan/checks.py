@@ -125,8 +125,8 @@ class Checker:
         in_file_names: bool = False,
     ) -> None:
         """Report items of ``section`` whose ``key`` repeats an earlier one; with
-        ``in_file_names``, also one that names the same folder or file (``An_Binh`` and
-        ``an-binh`` both give ``an-binh``: one site's documents would overwrite the other's)."""
+        ``in_file_names``, also one that names the same folder or file (``Diem_1`` and
+        ``diem-1`` both give ``diem-1``: one site's documents would overwrite the other's)."""
         first: dict[str, tuple[int, str]] = {}
         for i, item in items:
             value = key(item)
