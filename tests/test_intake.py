@@ -12,9 +12,11 @@ from pathlib import Path
 import pytest
 
 from flows.intake.engine import FileOutcome, IntakeOptions, run_intake
+from flows.intake.issues import Issue
 from flows.intake.ledger import Ledger, database_url
 from flows.plan import Plan
 from tests import intake_files as build
+from tests.shared_forms import hai_duong_six_month
 
 QUICK = IntakeOptions(settle=0, min_age=0)
 ON_TIME = date(2017, 3, 18)
@@ -325,3 +327,93 @@ def test_a_move_done_but_not_recorded_is_recorded_on_the_next_run(
     with sqlite3.connect(tmp_path / "state" / "mohinh.sqlite") as db:
         rows = db.execute("select destination, placed from files").fetchall()
     assert rows == [("da-nhan/dk.xlsx", 1)]
+
+
+def report_file(
+    huyen: str, xa: str, model: str, title: str | None = None, result: str = "Tốt"
+) -> Callable[[Path], Path]:
+    """A year-end form ('bao-cao') of Hải Dương for one district, under a title block whose
+    last line is ``title`` (the form's own title when ``None``)."""
+    labels = build.form_labels("bao-cao")
+    values: dict[str, build.Cell] = {
+        "huyen": huyen,
+        "xa": xa,
+        "mo_hinh": model,
+        "so_kdc": 5,
+        "so_ho": 350,
+        "so_ho_cam_ket": 300,
+        "chi_dao": "Họp dân",
+        "ket_qua": result,
+        "hinh_anh": "Có",
+        "xac_nhan_cap_uy": "Có",
+    }
+    rows = [
+        ["ỦY BAN MTTQ VIỆT NAM"],
+        [huyen.upper()],
+        [title or build.form_spec("bao-cao")["title"]],
+        [],
+        list(labels.values()),
+        [values.get(key) for key in labels],
+    ]
+    return lambda path: build.write_xlsx(path, rows)
+
+
+def test_a_late_file_counts_for_the_earlier_milestone_of_a_shared_form(tmp_path: Path) -> None:
+    plan = hai_duong_six_month()  # 'sau-thang' (30/06) and 'bao-cao' (20/11) share a form
+    seen: dict[str, list[Issue]] = {}
+
+    def taken(
+        day: date, **files: Callable[[Path], Path]
+    ) -> list[tuple[str, str | None, list[str]]]:
+        for name, writer in files.items():
+            dropped(tmp_path, f"{name}.xlsx", writer)
+        outcomes = take(plan, tmp_path, as_of=day)
+        assert all(o.status == "accepted" for o in outcomes), outcomes
+        seen.update((o.file, o.issues) for o in outcomes)
+        return [(o.file, o.milestone, [i.code for i in o.issues]) for o in outcomes]
+
+    cam_giang = ("Huyện Cẩm Giàng", "Thị trấn Lai Cách", "TTND")
+    kinh_mon = ("Huyện Kinh Môn", "Thị trấn Minh Tân", "ANTT")
+    binh_giang = ("Huyện Bình Giang", "Thị trấn Kẻ Sặt", "ANTT")
+    # on time, as before: the milestone of the date's window
+    assert taken(date(2017, 6, 28), a=report_file(*cam_giang)) == [
+        ("a.xlsx", "sau-thang", ["not_registered"])
+    ]
+    # a week late: still the six-month report Kinh Môn owes, said so; Cẩm Giàng owes none
+    # before the year-end report; a title naming a milestone (here by keyword) decides
+    assert taken(
+        date(2017, 7, 7),
+        b=report_file(*kinh_mon),
+        c=report_file(*cam_giang, result="Tốt hơn"),
+        d=report_file(*binh_giang, title="BÁO CÁO TỔNG KẾT NĂM 2017"),
+    ) == [
+        ("b.xlsx", "sau-thang", ["milestone_guessed", "not_registered", "late"]),
+        ("c.xlsx", "bao-cao", ["not_registered"]),
+        ("d.xlsx", "bao-cao", ["not_registered"]),
+    ]
+    # the year-end file afterwards is the year-end report, not a new six-month version; a
+    # title naming the six-month report by its name still sends a late one there
+    assert taken(
+        date(2017, 11, 18),
+        e=report_file(*kinh_mon, result="Tốt hơn"),
+        f=report_file(*binh_giang, title="Báo cáo 6 tháng"),
+    ) == [
+        ("e.xlsx", "bao-cao", ["not_registered"]),
+        ("f.xlsx", "sau-thang", ["not_registered", "late"]),
+    ]
+    ledger = Ledger(database_url(tmp_path / "state"), plan.campaign.id)
+    assert sorted(ledger.known().records) == [
+        ("binh-giang", "bao-cao"),
+        ("binh-giang", "sau-thang"),
+        ("cam-giang", "bao-cao"),
+        ("cam-giang", "sau-thang"),
+        ("kinh-mon", "bao-cao"),
+        ("kinh-mon", "sau-thang"),
+    ]
+    ledger.close()
+    assert seen["b.xlsx"][0].message == (
+        "Phần tiêu đề của tệp không cho biết tệp báo cáo cho mốc nào, nên tệp được tính cho "
+        "mốc 'Báo cáo 6 tháng' (hạn 30/06/2017), mốc mà đơn vị chưa nộp. Nếu đây là báo cáo "
+        "cho mốc 'Báo cáo kết quả thực hiện mô hình' (hạn 20/11/2017), xin ghi tên mốc đó vào "
+        "phần tiêu đề phía trên bảng rồi gửi lại."
+    )

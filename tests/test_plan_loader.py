@@ -572,3 +572,28 @@ def test_ids_naming_the_same_folder_are_refused(tmp_path: Path) -> None:
         f"(dòng {first}) cho cùng một tên thư mục, tệp 'an-binh': văn bản của bên này sẽ ghi "
         "đè bên kia. Xin đổi một mã."
     ]
+
+
+def test_milestone_keywords_must_tell_the_milestones_of_a_form_apart() -> None:
+    six_month = "  - id: so-ket\n    name: Sơ kết 6 tháng\n    due: 2027-06-30\n    form: bao-cao\n"
+    year_end = "  - id: bao-cao\n    name: Báo cáo\n"
+
+    def plan_text(six_month_keywords: str) -> str:
+        return minimal_text(
+            (
+                year_end,
+                f"{six_month}    keywords: {six_month_keywords}\n"
+                f"{year_end}    keywords: cuối năm\n",
+            )
+        )
+
+    plan = load_plan_text(plan_text("[giữa năm, Báo cáo năm]"), "plan.yaml", PLANS)
+    assert [m.keywords for m in plan.milestones] == [[], ["giữa năm", "Báo cáo năm"], ["cuối năm"]]
+    assert messages(plan_text("[BÁO CÁO, giữa năm, năm]")) == [
+        "53 milestones[1].keywords[0]: từ khóa 'BÁO CÁO' có trong tên biểu mẫu 'bao-cao', tệp "
+        "nào của biểu mẫu cũng có, nên không cho biết tệp báo cáo cho mốc nào",
+        "53 milestones[1].keywords[2]: từ khóa 'năm' lẫn với 'cuối năm' của một mốc khác cùng "
+        "biểu mẫu 'bao-cao' (cái này chứa cái kia), nên không phân biệt được hai mốc",
+        "56 milestones[2].keywords[0]: từ khóa 'cuối năm' lẫn với 'năm' của một mốc khác cùng "
+        "biểu mẫu 'bao-cao' (cái này chứa cái kia), nên không phân biệt được hai mốc",
+    ]

@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from flows.intake.csvfile import decode_text, read_csv, sniff_delimiter
 from flows.intake.issues import Issue
 from flows.intake.limits import Limits
-from flows.intake.reading import Parser, decode_text, read_csv, sniff_delimiter
+from flows.intake.reading import Parser
 from flows.intake.sheet import Sheet
 from tests import intake_files as build
 

@@ -124,3 +124,29 @@ def test_other_plans_find_their_own_forms(dong_ha: Plan, minimal: Plan) -> None:
     assert (table.form.id, table.rows) == ("bao-cao-so-ket", [2])
     table = table_of(minimal, [["Xã, phường", "Số hộ", "Số hộ ký cam kết"], ["Xã An Bình", 3, 2]])
     assert table.form.id == "bao-cao"
+
+
+def test_a_header_like_a_missing_column_is_named_in_one_issue(
+    hai_duong: Plan, dong_ha: Plan
+) -> None:
+    header = ["Huyện, thị xã, thành phố", "Xã", *REGISTRATION[2:]]
+    (issue,) = table_of(hai_duong, [header, ROW]).issues
+    assert (issue.code, issue.severity, issue.cell) == ("missing_column", "error", "B1")
+    assert (issue.value, issue.suggestion) == ("Xã", "Xã, thị trấn chọn làm điểm")
+    assert issue.message == (
+        "Thiếu cột 'Xã, thị trấn chọn làm điểm' (bắt buộc): cột 'Xã' ở B1 có phải là cột này? "
+        "Xin sửa tiêu đề cho đúng."
+    )
+    # a misspelt optional column is read as unknown, with the column it looks like
+    header = [*REGISTRATION[:7], "Ghi chu them"]
+    (issue,) = table_of(hai_duong, [header, ROW]).issues
+    assert (issue.code, issue.cell, issue.suggestion) == ("unknown_column", "H1", "Ghi chú")
+    assert issue.message.endswith("Có phải cột 'Ghi chú'? Xin sửa tiêu đề cho đúng.")
+    header = ["Phường", "Hình thức", "Chỉ đạo", "Kết quả", "Khó khăn, hạn chế", "Phương hướng"]
+    table = table_of(dong_ha, [[*header, "Ghi chú"], ["Phường 1", "Văn bản", *"abcde"]])
+    found = [(i.code, i.cell, i.suggestion) for i in table.issues]
+    assert found == [
+        ("missing_column", "B1", "Hình thức sơ kết"),
+        ("missing_column", "C1", "1. Công tác chỉ đạo, triển khai thực hiện cuộc vận động"),
+        ("unknown_column", "G1", None),
+    ]

@@ -11,6 +11,7 @@ from flows.intake.sheet import CellValue, Sheet
 from flows.intake.table import Table, find_table
 from flows.intake.validate import Known, Prior, Submission, validate_table
 from flows.plan import Plan
+from tests.shared_forms import minimal_six_month
 
 REGISTRATION = [
     "Huyện, thị xã, thành phố",
@@ -165,3 +166,75 @@ def test_other_plans(dong_ha: Plan, minimal: Plan) -> None:
         minimal, [["Xã, phường", "Số hộ"], ["Phường Hòa Bình", 10]], as_of=date(2027, 11, 1)
     )
     assert where(result) == [("A2", "site_not_in_milestone")]
+
+
+def test_a_shared_form_goes_to_the_milestone_the_site_owes() -> None:
+    plan = minimal_six_month()  # 'so-ket' (30/06, two sites) and 'bao-cao' (20/11) share a form
+    header: list[CellValue] = ["Xã, phường", "Số hộ", "Số hộ ký cam kết", "Có hình ảnh"]
+    registered = {
+        (s, "dang-ky"): Prior({}, date(2027, 3, 1), "dk.xlsx") for s in ("an-binh", "hoa-binh")
+    }
+
+    def sent(
+        unit: str, day: date, titles: str = "", received: str | None = None
+    ) -> tuple[str, list[str]]:
+        """The milestone and issue codes of a file from ``unit`` (its six-month report
+        already in when ``received`` names its site)."""
+        table = find_table([Sheet("Sheet1", [header, [unit, 10, 5, "Có"]])], plan.forms)
+        assert isinstance(table, Table)
+        known = Known(dict(registered))
+        if received:
+            known.records[(received, "so-ket")] = Prior({}, date(2027, 6, 30), "sk.xlsx")
+        result = validate_table(plan, table, {}, known, day, titles)
+        assert result.records, where(result)
+        return result.records[0].milestone, [i.code for i in result.issues]
+
+    july, november = date(2027, 7, 10), date(2027, 11, 1)
+    assert sent("Xã An Bình", date(2027, 6, 20)) == ("so-ket", [])
+    assert sent("Xã An Bình", july) == ("so-ket", ["milestone_guessed", "late"])
+    assert sent("Xã An Bình", july, received="an-binh") == ("bao-cao", [])
+    # a site that does not send the six-month report sends the year-end one, whenever
+    assert sent("Phường Hòa Bình", date(2027, 6, 1)) == ("bao-cao", [])
+    # the title decides, by keyword; the form's own title names no milestone
+    titled = sent("Xã An Bình", november, "BÁO CÁO GIỮA NĂM 2027", received="an-binh")
+    assert titled == ("so-ket", ["new_version", "late"])
+    assert sent("Xã An Bình", july, "BÁO CÁO") == ("so-ket", ["milestone_guessed", "late"])
+
+
+def test_the_sites_model_is_the_suggestion_for_a_wrong_or_unknown_model(
+    hai_duong: Plan, minimal: Plan
+) -> None:
+    row = list(CLEAN)
+    row[2] = "Mô hình tự quản về môi trường"
+    (issue,) = check(hai_duong, [REGISTRATION, row]).issues
+    assert (issue.cell, issue.code, issue.suggestion) == ("C2", "unknown_model", "TTND")
+    assert issue.message == (
+        "Không có mô hình 'Mô hình tự quản về môi trường' trong kế hoạch (các mô hình: BVMT, "
+        "ANTT, NTM, TTND, VMVT). Kế hoạch giao cho Huyện Cẩm Giàng mô hình TTND (Ban thanh tra "
+        "nhân dân thực hiện giám sát đầu tư của cộng đồng)."
+    )
+    # the model column before the site's: the suggestion still comes from the row's site
+    header: list[CellValue] = ["Mô hình", "Xã, phường"]
+    result = check(minimal, [header, ["Mô hình ba", "Xã An Lạc"], ["M1", "Xã An Bình"]])
+    assert [(i.cell, i.code, i.suggestion) for i in result.issues] == [
+        ("A2", "unknown_model", "M2")
+    ]
+    result = check(minimal, [header, ["Mô hình một", "Xã An Lạc"]])
+    assert [(i.cell, i.code, i.suggestion) for i in result.issues] == [("A2", "wrong_model", "M2")]
+
+
+def test_values_read_two_ways_are_refused(hai_duong: Plan, dong_ha: Plan) -> None:
+    row = list(REPORT_ROW)
+    row[8], row[9] = "không rõ", "Có (bản chụp kèm theo)"
+    result = check(hai_duong, [REPORT, row], as_of=date(2017, 11, 20))
+    assert [c for c in where(result) if c[1] != "not_registered"] == [("I2", "not_yes_no")]
+    assert result.records == []
+    header: list[CellValue] = ["Phường", "Hình thức sơ kết", "Công tác chỉ đạo, triển khai"]
+    header += ["Kết quả", "Khó khăn, hạn chế", "Phương hướng", "Quỹ Vì người nghèo"]
+    values: list[CellValue] = ["Phường 1", "Bằng văn bản", "a", "b", "c", "d"]
+    result = check(dong_ha, [header, [*values, "1,500"]], as_of=date(2018, 6, 1))
+    assert [(i.cell, i.code, i.suggestion) for i in result.issues] == [
+        ("G2", "ambiguous_number", "1500")
+    ]
+    result = check(dong_ha, [header, [*values, "1.500"]], as_of=date(2018, 6, 1))
+    assert where(result) == [] and result.records[0].values["quy_vi_nguoi_ngheo"] == 1500

@@ -24,6 +24,9 @@ from flows.intake.values import (
     [
         ("1.234", 1234.0),
         ("1,5", 1.5),
+        ("1,50", 1.5),
+        ("1,5000", 1.5),
+        ("1.500", 1500.0),
         ("1.234,5", 1234.5),
         ("1,234.5", 1234.5),
         ("1 234", 1234.0),
@@ -45,6 +48,24 @@ def test_numbers_in_vietnamese_writing(raw: object, expected: float) -> None:
 def test_not_numbers(raw: object) -> None:
     result = parse_number(raw)  # type: ignore[arg-type]
     assert isinstance(result, Problem) and result.code == "not_number"
+
+
+@pytest.mark.parametrize(
+    ("raw", "suggestion", "decimal"),
+    [
+        ("1,500", "1500", "1,5"),
+        ("12,345", "12345", "12,3450"),
+        ("2,000", "2000", "2"),
+        ("1,500 đồng", "1500", "1,5"),
+        ("-1,500", "-1500", "-1,5"),
+    ],
+)
+def test_a_comma_before_three_digits_is_refused(raw: str, suggestion: str, decimal: str) -> None:
+    result = parse_number(raw)
+    assert isinstance(result, Problem)
+    assert (result.code, result.suggestion) == ("ambiguous_number", suggestion)
+    assert "dấu phẩy là dấu thập phân" in result.message
+    assert result.message.endswith(f"thì ghi {decimal}.")
 
 
 @pytest.mark.parametrize(
@@ -109,15 +130,28 @@ def test_not_dates(raw: object, suggestion: str | None) -> None:
         ("0", False),
         (0.0, False),
         ("Chưa", False),
+        ("Có, 15 ảnh", True),
+        ("Có - 15 ảnh", True),
+        ("Có.", True),
+        ("Không có", False),
+        ("khong co", False),
+        ("Chưa có (đang chụp)", False),
+        ("Đã có", True),
+        ("có rồi", True),
+        ("Co roi", True),
     ],
 )
 def test_yes_no(raw: object, expected: bool) -> None:
     assert parse_yes_no(raw) is expected  # type: ignore[arg-type]
 
 
-def test_yes_no_refuses_other_words() -> None:
-    result = parse_yes_no("tốt")
+@pytest.mark.parametrize(
+    "raw", ["tốt", "không rõ", "Chưa rõ", "có lẽ", "Có 15 ảnh", "không biết", "0,5", "1.5"]
+)
+def test_yes_no_refuses_what_it_would_have_to_guess(raw: str) -> None:
+    result = parse_yes_no(raw)
     assert isinstance(result, Problem) and result.code == "not_yes_no"
+    assert result.message.startswith(f"'{raw}' không phải câu trả lời có/không rõ ràng")
 
 
 @pytest.mark.parametrize(

@@ -14,11 +14,10 @@ from typing import Any
 from flows.documents.letterhead import letter_context, short_date
 from flows.documents.outbox import Outbox
 from flows.documents.render import CompiledTemplate
-from flows.documents.workbooks import mark_workbook
+from flows.documents.workbooks import mark_workbook_apart
 from flows.intake.issues import Issue
 from flows.intake.ledger import Document, FileRow, Ledger
-from flows.intake.preflight import preflight_file
-from flows.intake.reading import Parser, read_file
+from flows.intake.reading import Parser
 from flows.names import safe_name
 from flows.plan import Plan
 
@@ -106,19 +105,15 @@ def feedback_context(
 
 
 def mark_copy(source: Path, issues: list[Issue], target: Path, parser: Parser) -> bool:
-    """The sender's workbook with the bad cells marked, when the file could be read."""
+    """The sender's workbook with the bad cells marked, when the file could be read (read,
+    then marked, in child processes under the parser's limits)."""
     if not any(i.row is not None for i in issues) or not source.is_file():
         return False
-    checked = preflight_file(source, parser.limits)
-    if not checked.readable or checked.kind is None:
+    examined = parser.examine(source)  # in the parser process, under its limits
+    if examined.sheets is None or examined.kind is None:
         return False
-    sheets = None
-    if checked.kind != "xlsx":
-        read = read_file(source, checked.kind, parser)
-        if isinstance(read, Issue):
-            return False
-        sheets = read
-    return mark_workbook(source, checked.kind, issues, target, sheets)
+    sheets = None if examined.kind == "xlsx" else examined.sheets
+    return mark_workbook_apart(source, examined.kind, issues, target, sheets, parser.limits)
 
 
 def write_feedback(

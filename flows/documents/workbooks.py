@@ -9,12 +9,20 @@ stays text there too. Characters that XML cannot hold are dropped.
 
 Files are written to a temporary name in the target's folder and moved into place, so a
 reader never sees half a workbook.
+
+A sender's workbook is marked in a child process (:func:`mark_workbook_apart`, run as
+``python -m flows.documents.workbooks``) under the parser's memory and time limits: openpyxl
+builds every cell in memory, and a few kilobytes can ask it for billions.
 """
 
 from __future__ import annotations
 
 import math
+import pickle
 import re
+import resource
+import subprocess
+import sys
 import unicodedata
 import warnings
 import zipfile
@@ -22,6 +30,7 @@ from contextlib import suppress
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
+from xml.parsers import expat
 
 from openpyxl import Workbook, load_workbook  # type: ignore[import-untyped]
 from openpyxl.cell.cell import Cell, MergedCell  # type: ignore[import-untyped]
@@ -34,11 +43,13 @@ from openpyxl.styles import (  # type: ignore[import-untyped]
     Side,
 )
 from openpyxl.utils import get_column_letter  # type: ignore[import-untyped]
+from openpyxl.utils.cell import range_boundaries  # type: ignore[import-untyped]
 from openpyxl.worksheet.hyperlink import Hyperlink  # type: ignore[import-untyped]
 from openpyxl.worksheet.worksheet import Worksheet  # type: ignore[import-untyped]
 
 from flows.documents.atomic import atomic_target
 from flows.intake.issues import Issue, cell_ref
+from flows.intake.limits import DEFAULT_LIMITS, Limits
 from flows.intake.preflight import preflight_file
 from flows.intake.sheet import Sheet
 
@@ -71,6 +82,10 @@ MAX_WIDTH = 60.0
 MIN_WIDTH = 6.0
 # openpyxl builds every cell of a workbook in memory: above this much XML, no marked copy.
 MARK_MAX_UNPACKED = 64 * 1024 * 1024
+# openpyxl also builds a cell for every position a merge or a ranged hyperlink spans (a title
+# merged across a row is 16,384): above this many, no marked copy.
+MARK_MAX_SPANNED = 100_000
+_SPANNING = ("mergeCell", "hyperlink")
 
 # Text that a spreadsheet would read as something else if the cell were typed in again.
 _INTERPRETED_START = ("=", "+", "-", "@", "\t", "\r", "\n")
@@ -299,8 +314,10 @@ def mark_workbook(
     sheets each issue's cell is filled (red for errors, yellow for warnings) and carries a
     comment. An issue with a row but no column marks the first used cell of the row; one
     without a sheet or row is only listed. An .xlsx is copied with its formatting (it is
-    checked with the intake's preflight first, since openpyxl parses it in this process); an
-    .xls, .ods or .csv, which openpyxl cannot read, is rebuilt from its parsed ``sheets``.
+    checked with the intake's preflight first, and refused when its merges span more than
+    :data:`MARK_MAX_SPANNED` cells, since openpyxl builds them all); an .xls, .ods or .csv,
+    which openpyxl cannot read, is rebuilt from its parsed ``sheets``. For a sender's file,
+    call :func:`mark_workbook_apart`.
     Marks of an earlier run (our issue sheet, our comments and their fills) are removed first,
     for a marked file sent back. ``source`` is never modified.
 
@@ -327,6 +344,42 @@ def mark_workbook(
     return True
 
 
+def mark_workbook_apart(
+    source: Path,
+    kind: str,
+    issues: list[Issue],
+    target: Path,
+    sheets: list[Sheet] | None = None,
+    limits: Limits = DEFAULT_LIMITS,
+) -> bool:
+    """:func:`mark_workbook` in a child process with ``limits.parser_memory`` of address space,
+    killed after ``limits.parse_seconds``: a crafted workbook costs the engine nothing.
+
+    Returns ``False`` when the child fails, dies or overruns. A temporary file left by a child
+    killed while saving is removed by the next run's :func:`flows.documents.outbox.sweep`.
+    """
+    request = pickle.dumps((source, kind, issues, target, sheets, limits.parser_memory))
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", __name__],
+            input=request,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            timeout=limits.parse_seconds,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:  # run() has killed it
+        return False
+    return done.returncode == 0
+
+
+def mark_here() -> None:
+    """The child of :func:`mark_workbook_apart`: one request on stdin, exit 0 when marked."""
+    source, kind, issues, target, sheets, memory = pickle.load(sys.stdin.buffer)
+    resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+    sys.exit(0 if mark_workbook(source, kind, issues, target, sheets) else 1)
+
+
 _Loaded = tuple[Workbook, dict[str, Worksheet]]
 
 
@@ -342,10 +395,42 @@ def _load(source: Path, kind: str, sheets: list[Sheet] | None) -> _Loaded | None
     with zipfile.ZipFile(source) as archive:
         if sum(info.file_size for info in archive.infolist()) > MARK_MAX_UNPACKED:
             return None
+    if spanned_cells(source) > MARK_MAX_SPANNED:
+        return None
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # "extension is not supported" and the like
         workbook = load_workbook(source, keep_vba=False, keep_links=False)
     return workbook, {ws.title: ws for ws in workbook.worksheets}
+
+
+def spanned_cells(source: Path) -> int:
+    """How many cells the merges and ranged hyperlinks of the xlsx ``source`` span, read in
+    one streaming pass over its parts (linear, no tree built), before openpyxl builds them.
+    A range openpyxl would not read as one rectangle counts as a whole sheet."""
+    total = 0
+
+    def start(name: str, attributes: dict[str, str]) -> None:
+        nonlocal total
+        if name.rpartition(" ")[2] in _SPANNING:
+            total += _span(attributes.get("ref", ""))
+
+    with zipfile.ZipFile(source) as archive:
+        for info in archive.infolist():
+            parser = expat.ParserCreate(namespace_separator=" ")
+            parser.StartElementHandler = start
+            with archive.open(info) as stream, suppress(expat.ExpatError):
+                parser.ParseFile(stream)  # not XML: openpyxl cannot load it either
+    return total
+
+
+def _span(ref: str) -> int:
+    try:
+        c1, r1, c2, r2 = range_boundaries(ref)
+    except ValueError:
+        return MAX_ROW * MAX_COLUMN
+    if None in (c1, r1, c2, r2):  # whole rows or columns
+        return MAX_ROW * MAX_COLUMN
+    return int((abs(c2 - c1) + 1) * (abs(r2 - r1) + 1))
 
 
 def _rebuild(sheets: list[Sheet]) -> _Loaded:
@@ -542,3 +627,7 @@ def _open_first(workbook: Workbook) -> None:
     for view in workbook.views:
         view.firstSheet = 0
         view.activeTab = 0
+
+
+if __name__ == "__main__":  # the child of mark_workbook_apart
+    mark_here()

@@ -9,8 +9,10 @@ moved. So no file is lost and none is counted twice.
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import hashlib
+import os
 import sys
 import traceback
 from collections.abc import Iterator
@@ -26,8 +28,7 @@ from flows.intake.identify import identify, site_mismatches
 from flows.intake.issues import Issue, error, has_errors, warning
 from flows.intake.ledger import Earlier, Entry, FileRow, Ledger, database_url
 from flows.intake.limits import DEFAULT_LIMITS, Limits
-from flows.intake.preflight import preflight_file
-from flows.intake.reading import Parser, read_file
+from flows.intake.reading import Parser
 from flows.intake.validate import Known, Prior, Submission, validate_table
 from flows.intake.values import shown
 from flows.plan import Plan
@@ -37,6 +38,11 @@ BATCH_FILES = 50
 ENGINE_ERROR = (
     "Chương trình gặp lỗi khi đọc tệp này (lỗi của chương trình, không phải của tệp). Cán bộ "
     "phụ trách đã được báo; xin chờ hướng dẫn hoặc gửi lại sau."
+)
+STOPPED_RUNS = (
+    "Tệp này đã làm chương trình dừng giữa chừng hai lần khi đọc, nên không được đọc nữa để "
+    "các tệp khác vẫn được nhận. Xin mở tệp trên máy, lưu lại dạng .xlsx rồi gửi lại; cán bộ "
+    "phụ trách đã được báo."
 )
 STATUS_WORDS = {
     "accepted": "đã nhận",
@@ -101,15 +107,31 @@ class IntakeOptions:
 
 
 @contextmanager
-def exclusive(state: Path) -> Iterator[None]:
-    """One intake at a time per state folder (the lock dies with its process)."""
-    state.mkdir(parents=True, exist_ok=True)
-    with (state / "intake.lock").open("a") as handle:
+def _locked(path: Path) -> Iterator[None]:
+    """An exclusive ``flock`` on a file, or on a folder itself (no file left in it)."""
+    if not path.is_dir():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.touch()
+    handle = os.open(path, os.O_RDONLY)
+    try:
         fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+        yield
+    finally:
+        os.close(handle)  # closing releases the lock
+
+
+@contextmanager
+def exclusive(state: Path, inbox: Path | None = None) -> Iterator[None]:
+    """One intake at a time per inbox and per state folder (the locks die with their
+    process). The inbox's lock is always taken first, so two intakes never wait on each
+    other in a circle."""
+    if inbox:
+        (inbox / drop.WORK_FOLDER).mkdir(parents=True, exist_ok=True)
+    with (
+        _locked(inbox / drop.WORK_FOLDER) if inbox else contextlib.nullcontext(),
+        _locked(state / "intake.lock"),
+    ):
+        yield
 
 
 def run_intake(
@@ -123,7 +145,7 @@ def run_intake(
     inbox.mkdir(parents=True, exist_ok=True)
     work = inbox / drop.WORK_FOLDER
     _check_places(inbox, state, options.database)
-    with exclusive(state):
+    with exclusive(state, inbox):
         ledger = Ledger(options.database or database_url(state), plan.campaign.id)
         try:
             outcomes = _finish_placed(ledger, inbox, work)
@@ -135,13 +157,21 @@ def run_intake(
                 todo = [*leftover, *claimed]
                 for start in range(0, len(todo), BATCH_FILES):
                     outcomes += batch.run(parser, todo[start : start + BATCH_FILES])
-            outcomes.extend(
-                FileOutcome(drop.display_name(str(p.relative_to(inbox))), "waiting")
-                for p in waiting
-            )
+            outcomes.extend(_waiting(inbox, path, options) for path in waiting)
         finally:
             ledger.close()
     return outcomes
+
+
+def _waiting(inbox: Path, path: Path, options: IntakeOptions) -> FileOutcome:
+    """A file left for a later run, with why."""
+    why = (
+        f"Tệp vừa được chép vào hoặc đang thay đổi: chương trình chỉ nhận tệp đã nằm yên ít "
+        f"nhất {options.min_age:g} giây (để không đọc một tệp chép chưa xong). Tệp sẽ được "
+        "nhận ở lần chạy sau, không cần gửi lại."
+    )
+    name = drop.display_name(str(path.relative_to(inbox)))
+    return FileOutcome(name, "waiting", issues=[warning("not_ready", why)])
 
 
 def _check_places(inbox: Path, state: Path, database: str | None) -> None:
@@ -218,17 +248,19 @@ class Batch:
         return [_answered(e, relative) for e, (_, relative) in zip(entries, placed, strict=True)]
 
     def judge(self, parser: Parser, claimed: Path, seen: datetime) -> Entry:
-        """One file's outcome, ready to be committed; what it adds is known to the next."""
+        """One file's outcome, ready to be committed; what it adds is known to the next.
+
+        A file that was being judged when an earlier run stopped (killed, or hung) is judged
+        once more; a file that stopped two runs is rejected unread, so it cannot block the
+        inbox."""
         name = drop.display_name(claimed.name)
-        data = claimed.read_bytes()
-        sha256 = hashlib.sha256(data).hexdigest()
         try:
-            judgement = judge_file(
-                self.plan, self.seen, self.known, parser, claimed, sha256, self.as_of
-            )
-        except Exception:  # the engine's own fault: answer the file, keep going, tell the operator
-            traceback.print_exc(file=sys.stderr)
-            judgement = Judgement("rejected", [error("engine_error", ENGINE_ERROR)])
+            size, sha256 = _digest(claimed)
+        except OSError as failure:
+            size, sha256 = 0, hashlib.sha256(b"").hexdigest()
+            judgement = Judgement("rejected", [_unreadable(failure)])
+        else:
+            judgement = self._judge_guarded(parser, claimed, sha256)
         submission = judgement.submission
         accepted = submission.records if submission and judgement.status == "accepted" else []
         if judgement.status == "accepted":
@@ -241,7 +273,7 @@ class Batch:
             claim_path=claimed,
             name=name,
             sha256=sha256,
-            size=len(data),
+            size=size,
             seen_at=seen,
             as_of=self.as_of,
             status=judgement.status,
@@ -253,6 +285,39 @@ class Batch:
             accepted=accepted,
             late_days=max(submission.late_days, 0) if submission else 0,
         )
+
+    def _judge_guarded(self, parser: Parser, claimed: Path, sha256: str) -> Judgement:
+        if drop.attempts(claimed) >= drop.MAX_ATTEMPTS:
+            drop.clear_attempts(claimed)
+            return Judgement("rejected", [error("engine_error", STOPPED_RUNS)])
+        drop.note_attempt(claimed)
+        try:
+            return judge_file(self.plan, self.seen, self.known, parser, claimed, sha256, self.as_of)
+        except Exception:  # the engine's own fault: answer the file, keep going, tell the operator
+            traceback.print_exc(file=sys.stderr)
+            return Judgement("rejected", [error("engine_error", ENGINE_ERROR)])
+        finally:
+            drop.clear_attempts(claimed)
+
+
+def _digest(path: Path) -> tuple[int, str]:
+    """Size and SHA-256 of a file, read in blocks."""
+    digest, size = hashlib.sha256(), 0
+    with path.open("rb") as stream:
+        while block := stream.read(1 << 20):
+            digest.update(block)
+            size += len(block)
+    return size, digest.hexdigest()
+
+
+def _unreadable(failure: OSError) -> Issue:
+    reason = "không có quyền đọc" if isinstance(failure, PermissionError) else "lỗi đọc đĩa"
+    return error(
+        "unreadable",
+        f"Chương trình không đọc được tệp ({reason}): có thể tệp được chép với quyền riêng "
+        "của người gửi. Xin chép lại tệp vào thư mục nhận (hoặc nhờ cán bộ phụ trách mở "
+        "quyền đọc) rồi gửi lại.",
+    )
 
 
 def judge_file(
@@ -273,13 +338,10 @@ def judge_file(
             "không tính lại.",
         )
         return Judgement("duplicate", [issue])
-    checked = preflight_file(path, parser.limits)
-    if not checked.readable or checked.kind is None:
-        return Judgement("rejected", checked.issues)
-    sheets = read_file(path, checked.kind, parser)
-    if isinstance(sheets, Issue):
-        return Judgement("rejected", [sheets])
-    found = identify(plan, sheets, path, checked.kind == "xlsx", parser.limits.header_rows)
+    examined = parser.examine(path)
+    if examined.sheets is None:
+        return Judgement("rejected", examined.issues)
+    found = identify(plan, examined.sheets, examined.marker, parser.limits.header_rows)
     table = found.table
     if isinstance(table, Issue):
         return Judgement("rejected", [*found.issues, table])
@@ -290,7 +352,7 @@ def judge_file(
         if isinstance(v, str)
     )
     submission = validate_table(
-        plan, table, checked.formulas, known, as_of, titles, found.milestone
+        plan, table, examined.formulas, known, as_of, titles, found.milestone
     )
     submission.issues[:0] = found.issues
     if found.marker is not None:

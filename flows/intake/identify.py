@@ -8,7 +8,6 @@ form, another site's data) becomes a warning naming both, while the content deci
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from flows import marker as markers
 from flows.intake.issues import Issue, warning
@@ -39,12 +38,12 @@ def take_marker(sheets: list[Sheet]) -> tuple[Marker | None, list[Sheet]]:
 
 
 def identify(
-    plan: Plan, sheets: list[Sheet], path: Path, xlsx: bool, header_rows: int
+    plan: Plan, sheets: list[Sheet], properties: Marker | None, header_rows: int
 ) -> Identified:
-    """Find the table, by the marker's form when the file has one."""
+    """Find the table, by the marker's form when the file has one (on its hidden sheet, else
+    in its custom ``properties``)."""
     marker, sheets = take_marker(sheets)
-    if marker is None and xlsx:
-        marker = markers.from_custom_properties(path)
+    marker = marker or properties
     if marker is None:
         return Identified(find_table(sheets, plan.forms, header_rows))
     form = plan.form_by_id(marker.form) if marker.plan == plan.campaign.id else None

@@ -15,6 +15,7 @@ import contextlib
 import hashlib
 import os
 import secrets
+import shutil
 import time
 import unicodedata
 from collections.abc import Iterator
@@ -23,6 +24,9 @@ from datetime import datetime
 from pathlib import Path
 
 WORK_FOLDER = ".mohinh"
+OURS = ".mohinh-"  # our files inside a claim folder; a sender's dot-file is never claimed
+ATTEMPTS = f"{OURS}attempts"
+MAX_ATTEMPTS = 2
 OUTCOME_FOLDERS = {"accepted": "da-nhan", "rejected": "tra-lai", "duplicate": "trung-lap"}
 JUNK_NAMES = frozenset({"thumbs.db", "desktop.ini", ".ds_store"})
 TEMP_PREFIXES = ("~$", ".~lock.", "._")
@@ -126,7 +130,41 @@ def claim(path: Path, work: Path, seen: datetime) -> Path | None:
     except FileNotFoundError:
         folder.rmdir()
         return None
+    with contextlib.suppress(OSError):  # unreadable: it is judged (and refused) as it is
+        detach(target)
     return target
+
+
+def detach(claimed: Path) -> None:
+    """Make a claimed file our own copy when another name (a hard link outside) shares it,
+    so that what is judged and archived cannot change afterwards."""
+    if claimed.stat().st_nlink <= 1:
+        return
+    copy = claimed.with_name(f"{OURS}copy")
+    shutil.copy2(claimed, copy)
+    os.replace(copy, claimed)
+
+
+def attempts(claimed: Path) -> int:
+    """How many judgings of a claimed file began and never ended (runs it stopped)."""
+    try:
+        return len((claimed.parent / ATTEMPTS).read_bytes())
+    except OSError:
+        return 0
+
+
+def note_attempt(claimed: Path) -> None:
+    """Record that judging ``claimed`` begins (one byte per attempt, synced)."""
+    with (claimed.parent / ATTEMPTS).open("ab") as marker:
+        marker.write(b".")
+        marker.flush()
+        os.fsync(marker.fileno())
+
+
+def clear_attempts(claimed: Path) -> None:
+    """Judging ``claimed`` ended, whatever the outcome."""
+    with contextlib.suppress(FileNotFoundError):
+        (claimed.parent / ATTEMPTS).unlink()
 
 
 def claimed_files(work: Path) -> list[Path]:
@@ -136,9 +174,15 @@ def claimed_files(work: Path) -> list[Path]:
     found = []
     for folder in sorted(work.iterdir()) if work.is_dir() else []:
         inside = sorted(folder.iterdir()) if folder.is_dir() else []
-        if not inside and folder.is_dir():
+        theirs = [p for p in inside if not p.name.startswith(OURS)]
+        if not theirs and folder.is_dir():
+            for ours in inside:
+                ours.unlink()
             folder.rmdir()
-        found += inside
+        for path in theirs:
+            with contextlib.suppress(OSError):  # a copy cut short is made again here
+                detach(path)
+        found += theirs
     return sorted(found, key=lambda p: (_mtime_ns(p), p.name))
 
 

@@ -26,7 +26,10 @@ CODES: dict[str, str] = {
     "parser_crashed": "the parser process died on this file",
     "parser_timeout": "the parser took longer than the time limit",
     "encoding": "a CSV in none of the accepted encodings",
-    "engine_error": "the engine failed on this file (a bug: the traceback is on stderr)",
+    "engine_error": "the engine failed on this file (a bug: the traceback is on stderr), or the "
+    "file stopped two runs while being judged",
+    "unreadable": "the engine's user may not read the file (permissions) or the disk failed",
+    "not_ready": "still being written or younger than the minimum age: taken by a later run",
     "several_tables": "tables of the form on more than one sheet",
     "too_many_errors": "checking stopped after many errors",
     # the table
@@ -41,6 +44,7 @@ CODES: dict[str, str] = {
     "formula_text": "the text of a formula instead of a value",
     "not_integer": "not a whole number",
     "not_number": "not a number",
+    "ambiguous_number": "a number read two ways (1,500: one and a half or fifteen hundred)",
     "not_date": "not a date (day first)",
     "not_yes_no": "not yes or no",
     "not_in_choices": "not one of the column's choices",
@@ -58,6 +62,8 @@ CODES: dict[str, str] = {
     "duplicate_row": "the same site twice in one file",
     # against the ledger (warnings)
     "late": "received after the due date (accepted, marked late)",
+    "milestone_guessed": "the title does not name the milestone of a shared form: counted for "
+    "the earliest one the site still owes",
     "not_registered": "no accepted registration from the site (no recognition without one)",
     "unit_changed": "a unit other than the one the site registered",
     "new_version": "replaces the site's earlier record for the milestone (kept in history)",

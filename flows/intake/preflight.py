@@ -4,16 +4,21 @@ Decides what the file really is (by content, not by its name) and refuses what m
 parsed: empty, renamed, truncated, encrypted, with macros, zip bombs, XML entity tricks and
 sheets so large that a parser would exhaust memory. Also finds formula cells saved without a
 value, so that validation can report them instead of trusting an empty cell.
+
+Every look is linear in the file: XML is streamed through expat (no regular expression runs
+over a sender's XML), and the whole of it runs in the parser process (``flows.intake.worker``)
+under its time and memory limits.
 """
 
 from __future__ import annotations
 
-import re
+import posixpath
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import IO, Literal
 from xml.etree import ElementTree
+from xml.parsers import expat
 
 from flows.intake.issues import Issue, cell_ref, error
 from flows.intake.limits import DEFAULT_LIMITS, MB, Limits
@@ -25,17 +30,8 @@ ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ODS_MIMETYPE = b"application/vnd.oasis.opendocument.spreadsheet"
 HEAD_BYTES = 64 * 1024
-PROLOG_BYTES = 1024
-_ROOT_ELEMENT = re.compile(rb"<[A-Za-z]")
-_NS_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
-_NS_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
-_NS_PKG_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
-_NS = rb"(?:[A-Za-z_][\w.-]*:)?"  # some writers prefix every element: <x:c>, <x:f>
-_ROW = re.compile(rb"<" + _NS + rb'row\b[^>]*?\br="(\d+)"')
-_CELL = re.compile(rb"<" + _NS + rb"c\b([^>]*?)(?:/>|>(.*?)</" + _NS + rb"c>)", re.DOTALL)
-_REF = re.compile(rb'\br="([A-Z]{1,3})(\d+)"')
-_FORMULA = re.compile(rb"<" + _NS + rb"f\b[^>]*?(?:/>|>(.*?)</" + _NS + rb"f>)", re.DOTALL)
-_VALUE = re.compile(rb"<" + _NS + rb"v>[^<]")
+CHUNK = 256 * 1024
+FORMULA_CHARACTERS = 8192  # Excel's own limit for a formula
 _MAX_COLUMN = 16384
 
 FormulaCells = dict[tuple[str, int, int], str]
@@ -96,10 +92,14 @@ def _unsupported(suffix: str) -> str:
 
 def _renamed(suffix: str, head: bytes) -> str:
     lowered = head[:2048].removeprefix(b"\xef\xbb\xbf").lstrip().lower()
+    if head.startswith(b"%PDF"):
+        return (
+            f"Tệp là một tệp PDF (bản in hoặc bản chụp) nhưng có đuôi {suffix}, nên không "
+            "đọc được số liệu. Xin gửi chính tệp bảng tính Excel (.xlsx) của biểu mẫu; bản PDF "
+            "có chữ ký, đóng dấu thì gửi kèm theo hướng dẫn của cơ quan nhận."
+        )
     if lowered.startswith((b"<!doctype html", b"<html", b"<table")):
         what = "Tệp là một trang web (HTML)"
-    elif head.startswith(b"%PDF"):
-        what = "Tệp là một tệp PDF"
     else:
         what = "Nội dung tệp không phải bảng tính"
     return (
@@ -132,12 +132,25 @@ def _check_zip_parts(stream: IO[bytes], suffix: str, limits: Limits) -> Prefligh
             kind = "ods"
         else:
             return _refuse("not_a_spreadsheet", _other_zip(names, suffix))
-        problem = _zip_bomb(infos, limits) or _macros(names) or _entities(archive, infos)
+        problem = _zip_bomb(infos, limits) or _macros(names)
+        if not problem and kind == "ods" and _ods_encrypted(archive):  # its parts are not XML
+            problem = error("encrypted", ENCRYPTED)
+        problem = problem or _entities(archive, infos)
         if problem:
             return Preflight(None, [problem])
         if kind == "ods":
             return Preflight(kind)
         return _scan_xlsx(archive, limits)
+
+
+def _ods_encrypted(archive: zipfile.ZipFile) -> bool:
+    """An OpenDocument file saved with a password: its manifest lists encryption data."""
+    try:
+        info = archive.getinfo("META-INF/manifest.xml")
+    except KeyError:
+        return False
+    with archive.open(info) as manifest:
+        return b"encryption-data" in manifest.read(HEAD_BYTES * 16)
 
 
 def _other_zip(names: set[str], suffix: str) -> str:
@@ -172,91 +185,188 @@ def _macros(names: set[str]) -> Issue | None:
     return None
 
 
+class _Refused(Exception):
+    """Stops a scan: the file is refused with ``issue``."""
+
+    def __init__(self, issue: Issue) -> None:
+        super().__init__(issue.code)
+        self.issue = issue
+
+
+class _RootSeen(Exception):
+    """Stops a prolog scan at the root element: no declaration can follow it."""
+
+
+def _declarations(*_: object) -> None:
+    raise _Refused(
+        error(
+            "xml_entities",
+            "Tệp chứa khai báo XML bất thường (DOCTYPE/ENTITY) mà Excel không bao giờ tạo ra; "
+            "vì an toàn, tệp không được mở.",
+        )
+    )
+
+
+def _root(*_: object) -> None:
+    raise _RootSeen
+
+
+def _feed(parser: expat.XMLParserType, part: IO[bytes]) -> None:
+    while chunk := part.read(CHUNK):
+        parser.Parse(chunk, False)
+    parser.Parse(b"", True)
+
+
 def _entities(archive: zipfile.ZipFile, infos: list[zipfile.ZipInfo]) -> Issue | None:
+    """A DOCTYPE or ENTITY declaration in any XML part, in whatever encoding (UTF-16
+    included) and after however long a comment: expat reads each prolog up to the root
+    element, where declarations end."""
     for info in infos:
         if not info.filename.endswith((".xml", ".rels")):
             continue
-        with archive.open(info) as part:
-            head = part.read(PROLOG_BYTES)
-            if not _ROOT_ELEMENT.search(head):  # a long prolog: look further
-                head += part.read(HEAD_BYTES)
-        if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
-            return error(
-                "xml_entities",
-                "Tệp chứa khai báo XML bất thường (DOCTYPE/ENTITY) mà Excel không bao giờ tạo "
-                "ra; vì an toàn, tệp không được mở.",
-            )
+        parser = expat.ParserCreate()
+        parser.StartDoctypeDeclHandler = _declarations
+        parser.EntityDeclHandler = _declarations
+        parser.StartElementHandler = _root
+        try:
+            with archive.open(info) as part:
+                _feed(parser, part)
+        except _Refused as refused:
+            return refused.issue
+        except _RootSeen:
+            continue
+        except expat.ExpatError:
+            return error("corrupt_file", CORRUPT)
     return None
 
 
 def _scan_xlsx(archive: zipfile.ZipFile, limits: Limits) -> Preflight:
     result = Preflight("xlsx")
-    for name, part in _worksheet_parts(archive):
-        issue = _scan_sheet(archive, name, part, limits, result.formulas)
+    parts = _worksheet_parts(archive)
+    named = {member for _, member in parts}
+    names = set(archive.namelist())
+    strays = sorted(  # worksheets no relation names: still never too large for a parser
+        n for n in names - named if n.startswith("xl/worksheets/") and n.endswith(".xml")
+    )
+    for name, member in [*parts, *(("", n) for n in strays)]:
+        if member not in names:
+            continue
+        formulas = result.formulas if member in named else {}
+        issue = _scan_sheet(archive, name, member, limits, formulas)
         if issue:
             return Preflight(None, [issue])
     return result
 
 
+def _local(tag: str) -> str:
+    """An element or attribute name without its namespace (Transitional or Strict)."""
+    return tag.rpartition("}")[2]
+
+
 def _worksheet_parts(archive: zipfile.ZipFile) -> list[tuple[str, str]]:
-    """(sheet name, zip member) for every worksheet, from workbook.xml and its relations."""
+    """(sheet name, zip member) for every worksheet, from workbook.xml and its relations,
+    in either namespace (Transitional or Strict), targets written with ``./`` or ``../``."""
     workbook = ElementTree.fromstring(archive.read("xl/workbook.xml"))
     try:
         rels = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
     except KeyError:
         return []
-    targets = {r.get("Id"): r.get("Target", "") for r in rels.iter(f"{_NS_PKG_REL}Relationship")}
+    targets = {
+        r.get("Id"): r.get("Target", "") for r in rels.iter() if _local(r.tag) == "Relationship"
+    }
     parts = []
-    for sheet in workbook.iter(f"{_NS_MAIN}sheet"):
-        target = targets.get(sheet.get(f"{_NS_REL}id"))
+    for sheet in workbook.iter():
+        if _local(sheet.tag) != "sheet":
+            continue
+        rid = next((v for k, v in sheet.attrib.items() if k[:1] == "{" and _local(k) == "id"), None)
+        target = targets.get(rid)
         if not target:
             continue
-        member = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+        if target.startswith("/"):
+            member = posixpath.normpath(target).lstrip("/")
+        else:
+            member = posixpath.normpath(posixpath.join("xl", target))
         parts.append((sheet.get("name", ""), member))
     return parts
+
+
+class _SheetScan:
+    """Expat handlers over one worksheet: the extent of rows and cells, and formula cells
+    saved without a value."""
+
+    def __init__(self, name: str, limits: Limits, formulas: FormulaCells) -> None:
+        self.name, self.limits, self.formulas = name, limits, formulas
+        self.cell: tuple[int, int] | None = None
+        self.formula: list[str] | None = None
+        self.valued = False
+        self.inside = ""
+        self.kept = 0
+        self.far_row = 0
+
+    def start(self, tag: str, attributes: dict[str, str]) -> None:
+        local = tag.rpartition(":")[2]
+        if local == "row":
+            number = attributes.get("r", "")
+            if number.isdigit() and int(number) > self.limits.rows:
+                self.far_row = int(number)  # refused at its end, unless a cell names its cell
+        elif local == "c":
+            self.cell = _cell_position(attributes.get("r", ""))
+            self.formula, self.valued, self.inside, self.kept = None, False, "", 0
+            if self.cell is not None:
+                row, column = self.cell
+                if row > self.limits.rows or column > self.limits.columns:
+                    raise _Refused(too_large(self.name, row, column, self.limits))
+        elif local in ("f", "v") and self.cell is not None:
+            self.inside = local
+            if local == "f":
+                self.formula = []
+
+    def text(self, data: str) -> None:
+        if self.inside == "v" and data:
+            self.valued = True
+        elif self.inside == "f" and self.formula is not None and self.kept < FORMULA_CHARACTERS:
+            self.formula.append(data)
+            self.kept += len(data)
+
+    def end(self, tag: str) -> None:
+        local = tag.rpartition(":")[2]
+        if local in ("f", "v"):
+            self.inside = ""
+        elif local == "row" and self.far_row:
+            raise _Refused(too_large(self.name, self.far_row, None, self.limits))
+        elif local == "c":
+            if self.cell is not None and self.formula is not None and not self.valued:
+                self.formulas[(self.name, *self.cell)] = "=" + "".join(self.formula)
+            self.cell = None
+
+
+def _cell_position(ref: str) -> tuple[int, int] | None:
+    """(row, column) of a reference such as ``C7``; ``None`` when it is not one."""
+    letters = ref.rstrip("0123456789")
+    digits = ref[len(letters) :]
+    if not (1 <= len(letters) <= 3 and letters.isascii() and letters.isupper() and digits):
+        return None
+    return int(digits), _column_number(letters.encode())
 
 
 def _scan_sheet(
     archive: zipfile.ZipFile, name: str, member: str, limits: Limits, formulas: FormulaCells
 ) -> Issue | None:
-    """Stream one worksheet's XML: refuse absurd extents, note formulas without a value."""
-    if member not in archive.namelist():
+    """Stream one worksheet's XML: refuse absurd extents, note formulas without a value.
+    XML that is not well formed is left to the parser, which reports it as damaged."""
+    scan = _SheetScan(name, limits, formulas)
+    parser = expat.ParserCreate()
+    parser.buffer_text = True
+    parser.StartElementHandler = scan.start
+    parser.EndElementHandler = scan.end
+    parser.CharacterDataHandler = scan.text
+    try:
+        with archive.open(member) as part:
+            _feed(parser, part)
+    except _Refused as refused:
+        return refused.issue
+    except expat.ExpatError:
         return None
-    buffer = b""
-    with archive.open(member) as part:
-        while True:
-            chunk = part.read(MB)
-            buffer += chunk
-            cut = buffer.rfind(b"</row>") + len(b"</row>") if chunk else len(buffer)
-            if cut < len(b"</row>"):
-                if len(buffer) > 64 * MB:
-                    return too_large(name, None, None, limits)
-                continue
-            segment, buffer = buffer[:cut], buffer[cut:]
-            issue = _scan_segment(segment, name, limits, formulas)
-            if issue or not chunk:
-                return issue
-
-
-def _scan_segment(
-    segment: bytes, name: str, limits: Limits, formulas: FormulaCells
-) -> Issue | None:
-    for match in _CELL.finditer(segment):
-        ref = _REF.search(match[1])
-        if ref is None:
-            continue
-        row, column = int(ref[2]), _column_number(ref[1])
-        if row > limits.rows or column > limits.columns:
-            return too_large(name, row, column, limits)
-        inner = match[2] or b""
-        formula = _FORMULA.search(inner)
-        if formula is not None and not _VALUE.search(inner):
-            text = (formula[1] or b"").decode("utf-8", "replace")
-            formulas[(name, row, column)] = "=" + _unescape(text)
-    for match in _ROW.finditer(segment):
-        row = int(match[1])
-        if row > limits.rows:
-            return too_large(name, row, None, limits)
     return None
 
 
@@ -282,16 +392,6 @@ def _column_number(letters: bytes) -> int:
     for letter in letters:
         number = number * 26 + letter - 64
     return number
-
-
-def _unescape(text: str) -> str:
-    return (
-        text.replace("&quot;", '"')
-        .replace("&apos;", "'")
-        .replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&amp;", "&")
-    )
 
 
 # --- OLE containers: xls, and encrypted Office files ---------------------------------------

@@ -1,30 +1,24 @@
-"""Reading a checked file into sheets: spreadsheets through the parser process, CSV here.
+"""Reading a sender's file, always through the parser process, under a time limit.
 
-CSV arrives in whatever encoding the sender's Excel chose: UTF-8 with or without BOM, UTF-16
-("Unicode text", tab-separated) or Windows-1258. Every text ends up in NFC.
+The engine never looks inside a sender's file itself: :meth:`Parser.examine` has the parser
+process (``flows.intake.worker``) check and read it, and turns a timeout, a crash or a memory
+error there into the file's outcome, so one file can neither hang nor stop intake.
 """
 
 from __future__ import annotations
 
-import codecs
-import csv
-import io
 import select
 import subprocess
 import sys
-import unicodedata
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 from flows.intake import worker
+from flows.intake.csvfile import Read
 from flows.intake.issues import Issue, error
 from flows.intake.limits import DEFAULT_LIMITS, Limits
-from flows.intake.preflight import Kind, too_large
-from flows.intake.sheet import CellValue, Sheet
-
-DELIMITERS = ",;\t"
-
-Read = list[Sheet] | Issue
+from flows.intake.worker import Examined
 
 
 class Parser:
@@ -80,105 +74,64 @@ class Parser:
                 stream.close()
         return code
 
-    def parse(self, path: Path) -> Read:
-        """The visible worksheets of an xlsx, xls or ods file, or the issue that stopped it."""
+    def _ask(self, operation: str, path: Path) -> tuple[Any, ...] | Issue:
+        """The worker's reply, or the issue when it overran its time or died."""
         process = self._start()
         assert process.stdin is not None and process.stdout is not None
         try:
-            worker.send(process.stdin, (str(path), self.limits))
+            worker.send(process.stdin, (operation, str(path), self.limits))
             ready, _, _ = select.select([process.stdout], [], [], self.limits.parse_seconds)
             if not ready:
                 self._kill()
                 return error(
                     "parser_timeout",
                     f"Đọc tệp quá {self.limits.parse_seconds:.0f} giây mà chưa xong: tệp quá "
-                    "lớn hoặc có cấu trúc bất thường.",
+                    "lớn hoặc có cấu trúc bất thường. Xin mở trên máy, lưu lại dạng .xlsx "
+                    "rồi gửi lại.",
                 )
-            reply = worker.receive(process.stdout)
+            reply: tuple[Any, ...] = worker.receive(process.stdout)
         except (EOFError, BrokenPipeError, OSError):
             self._kill()
             return error(
                 "parser_crashed",
                 "Tệp có cấu trúc bất thường làm trình đọc bảng tính dừng đột ngột; tệp không "
-                "đọc được. Xin mở trên máy, lưu lại dạng .xlsx rồi gửi lại.",
+                "đọc được. Xin mở trên máy, lưu lại rồi gửi lại.",
             )
-        if reply[0] == "ok":
-            sheets: list[Sheet] = reply[1]
-            return sheets
-        if reply[0] == "too_large":
-            _, name, height, width = reply
-            return too_large(name, height, width, self.limits)
+        return reply
+
+    def examine(self, path: Path) -> Examined:
+        """What ``path`` is and holds (see :class:`Examined`), whatever its bytes do."""
+        reply = self._ask("examine", path)
+        if isinstance(reply, Issue):
+            return Examined(None, [reply])
+        if reply[0] == "examined":
+            examined: Examined = reply[1]
+            return examined
+        return Examined(None, [_failed(reply)])
+
+    def parse(self, path: Path) -> Read:
+        """The visible worksheets of an xlsx, xls or ods file, or the issue that stopped it."""
+        reply = self._ask("parse", path)
+        if isinstance(reply, Issue):
+            return reply
+        if reply[0] == "error":
+            return _failed(reply)
+        return worker.answer(reply, self.limits)
+
+
+def _failed(reply: tuple[Any, ...]) -> Issue:
+    if reply[1] == "memory":
         return error(
-            "corrupt_file",
-            "Tệp bị hỏng hoặc không đúng định dạng bảng tính nên không đọc được. Xin mở trên "
-            "máy, lưu lại rồi gửi lại.",
-            value=str(reply[2])[:200] or None,
+            "too_large",
+            "Đọc tệp cần quá nhiều bộ nhớ: không phải một biểu mẫu bình thường. Xin xóa các "
+            "dòng, cột, trang thừa rồi gửi lại.",
         )
+    return worker.corrupt()
 
 
-def read_file(path: Path, kind: Kind, parser: Parser) -> Read:
-    """The sheets of a file whose ``kind`` preflight established."""
-    if kind == "csv":
-        return read_csv(path.read_bytes(), parser.limits)
-    return parser.parse(path)
-
-
-# --- CSV ----------------------------------------------------------------------------------
-
-
-def decode_text(data: bytes) -> str | None:
-    """Text of a CSV file in any of the encodings Vietnamese offices save, or ``None``."""
-    if data.startswith(codecs.BOM_UTF8):
-        candidates = ["utf-8-sig"]
-    elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        candidates = ["utf-16"]
-    elif len(data) > 1 and data[1::2].count(0) > len(data) // 4:
-        candidates = ["utf-16-le"]
-    elif len(data) > 1 and data[0::2].count(0) > len(data) // 4:
-        candidates = ["utf-16-be"]
-    else:
-        candidates = ["utf-8", "cp1258"]
-    for encoding in candidates:
-        try:
-            return unicodedata.normalize("NFC", data.decode(encoding))
-        except UnicodeDecodeError:
-            continue
-    return None
-
-
-def sniff_delimiter(text: str) -> str:
-    """The delimiter of the first lines: the one that splits them most evenly."""
-    sample = "\n".join(text.splitlines()[:30])
-    try:
-        return csv.Sniffer().sniff(sample, delimiters=DELIMITERS).delimiter
-    except csv.Error:
-        counts = {d: sample.count(d) for d in DELIMITERS}
-        return max(counts, key=lambda d: counts[d])
-
-
-def read_csv(data: bytes, limits: Limits = DEFAULT_LIMITS) -> Read:
-    """One sheet from CSV bytes (the sheet has no name)."""
-    text = decode_text(data)
-    if text is None:
-        return error(
-            "encoding",
-            "Không đọc được chữ trong tệp CSV (không phải UTF-8, UTF-16 hay Windows-1258). "
-            "Xin lưu lại bằng Excel: Lưu thành > CSV UTF-8.",
-        )
-    rows: list[list[CellValue]] = []
-    try:
-        lines = csv.reader(
-            io.StringIO(text, newline=""), delimiter=sniff_delimiter(text), strict=True
-        )
-        for line in lines:
-            if len(rows) >= limits.rows or len(line) > limits.columns:
-                return too_large("", len(rows) + 1, len(line), limits)
-            rows.append([cell if cell.strip() else None for cell in line])
-    except csv.Error:
-        return error(
-            "corrupt_file",
-            f'Tệp CSV sai cấu trúc từ dòng {len(rows) + 1}: có dấu ngoặc kép (") không đóng. '
-            "Xin mở bằng Excel, lưu lại rồi gửi lại.",
-            row=len(rows) + 1,
-        )
-    return [Sheet("", rows)]
+def read_file(path: Path, parser: Parser) -> Read:
+    """The sheets of ``path``, checked and read in the parser process."""
+    examined = parser.examine(path)
+    if examined.sheets is None:
+        return examined.issues[0] if examined.issues else worker.corrupt()
+    return examined.sheets

@@ -9,17 +9,20 @@ punctuation or numbering; that form, hence the milestone, is the one the file is
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Any
 
-from flows.intake.issues import Issue, error, warning
+from flows.intake.issues import Issue, cell_ref, error, warning
 from flows.intake.sheet import CellValue, Sheet, is_blank
 from flows.intake.values import shown
 from flows.names import fold_accents, nfc
 from flows.plan.schema import Column, Form
 
+LIKENESS = 0.75  # how alike a header and a label must be spelled to ask if one is the other
 IGNORED_HEADERS = frozenset({"stt", "tt", "so tt", "so thu tu", "thu tu"})
 TOTAL_WORDS = ("tong cong", "cong", "tong so", "tong")
 FOOTER_WORDS = (
@@ -211,26 +214,34 @@ def _table(sheet: Sheet, match: _Match) -> Table:
     form = match.form
     where = {"sheet": sheet.name or None}
     issues: list[Issue] = []
+    lookalikes = _lookalikes(sheet, match)
+    seen = {c: _seen_label(sheet, match, c) for c in match.unknown}
     for column in form.columns:
-        if column.required and column.key not in match.columns:
-            issues.append(
-                error(
-                    "missing_column",
-                    f"Thiếu cột '{column.label}' (bắt buộc) trong dòng tiêu đề.",
-                    row=match.row,
-                    **where,
-                )
+        if not column.required or column.key in match.columns:
+            continue
+        cell = next((c for c, like in lookalikes.items() if like is column), None)
+        message = f"Thiếu cột '{column.label}' (bắt buộc) trong dòng tiêu đề."
+        found: dict[str, Any] = {}
+        if cell is not None:
+            message = (
+                f"Thiếu cột '{column.label}' (bắt buộc): cột '{seen[cell]}' ở "
+                f"{cell_ref(match.row, cell)} có phải là cột này? Xin sửa tiêu đề cho đúng."
             )
+            found = {"column": cell, "value": seen[cell], "suggestion": column.label}
+        issues.append(error("missing_column", message, row=match.row, **where, **found))
     for unknown in match.unknown:
-        texts = _header_texts(sheet, match.row, match.depth, unknown)
-        label = shown(_merged_value(sheet, match.row, unknown)) or (texts[0] if texts else "")
+        like = lookalikes.get(unknown)
+        if like is not None and like.required:
+            continue  # told in its missing_column issue
+        hint = f" Có phải cột '{like.label}'? Xin sửa tiêu đề cho đúng." if like else ""
         issues.append(
             warning(
                 "unknown_column",
-                f"Cột '{label}' không có trong biểu mẫu nên không được đọc.",
+                f"Cột '{seen[unknown]}' không có trong biểu mẫu nên không được đọc.{hint}",
                 row=match.row,
                 column=unknown,
-                value=label,
+                value=seen[unknown],
+                suggestion=like.label if like else None,
                 **where,
             )
         )
@@ -245,6 +256,49 @@ def _table(sheet: Sheet, match: _Match) -> Table:
             )
         )
     return Table(form, sheet, match.row, match.depth, match.columns, rows, issues)
+
+
+def _seen_label(sheet: Sheet, match: _Match, column: int) -> str:
+    texts = _header_texts(sheet, match.row, match.depth, column)
+    return shown(_merged_value(sheet, match.row, column)) or (texts[0] if texts else "")
+
+
+def _lookalikes(sheet: Sheet, match: _Match) -> dict[int, Column]:
+    """Header cells of no column that look like a column the header lacks ("Xã" for "Xã,
+    thị trấn chọn làm điểm"), each column taking the likest cell left, in the form's order."""
+    found: dict[int, Column] = {}
+    for column in match.form.columns:
+        if column.key in match.columns:
+            continue
+        names = [label_key(text) for text in (column.label, *column.aliases)]
+        scores = {
+            c: _cell_likeness(sheet, match, c, names) for c in match.unknown if c not in found
+        }
+        cell = max(scores, key=scores.__getitem__, default=None)
+        if cell is not None and scores[cell] > 0:
+            found[cell] = column
+    return found
+
+
+def _cell_likeness(sheet: Sheet, match: _Match, cell: int, names: list[str]) -> float:
+    texts = _header_texts(sheet, match.row, match.depth, cell)
+    return max((_likeness(text, name) for text in texts for name in names), default=0.0)
+
+
+def _likeness(header: str, label: str) -> float:
+    """How much a header looks like a label (keys of :func:`label_key`), 0 when not at all:
+    1 when the words of one begin the other, 0.9 when they are among the other's, else how
+    alike the two are spelled, from 0.75."""
+    shorter, longer = sorted((header, label), key=len)
+    if shorter and f"{longer} ".startswith(f"{shorter} "):
+        return 1.0
+    if shorter and f" {shorter} " in f" {longer} ":
+        return 0.9
+    alike = difflib.SequenceMatcher(None, header, label)
+    if alike.real_quick_ratio() < LIKENESS or alike.quick_ratio() < LIKENESS:
+        return 0.0  # cheap bounds first: a long header cell costs no more than a short one
+    ratio = alike.ratio()
+    return ratio if ratio >= LIKENESS else 0.0
 
 
 def _data_rows(sheet: Sheet, match: _Match) -> Iterable[int]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import operator
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
@@ -88,17 +88,50 @@ class Submission:
     sites: list[str] = field(default_factory=list)
 
 
-def milestone_for(plan: Plan, form: Form, titles: str, as_of: date) -> Milestone | None:
-    """The milestone a file of ``form`` answers: the only one, the one named in the title
-    block, else the first not yet due on ``as_of`` (else the last)."""
+def milestone_for(plan: Plan, form: Form, titles: str) -> Milestone | None:
+    """The milestone a file of ``form`` answers when that is certain: the form's only one, or
+    the one its title block names (by name or keyword); else ``None``."""
     using = [m for m in plan.milestones if m.form == form.id]
-    if len(using) <= 1:
-        return using[0] if using else None
-    named = [m for m in using if name_key(m.name) in name_key(titles)]
-    if len(named) == 1:
-        return named[0]
-    upcoming = sorted((m for m in using if m.due >= as_of), key=lambda m: m.due)
-    return upcoming[0] if upcoming else max(using, key=lambda m: m.due)
+    if len(using) == 1:
+        return using[0]
+    named = [m for m in using if m.named_in(titles, ignore=form.title)]
+    return named[0] if len(named) == 1 else None
+
+
+def window_of(plan: Plan, form: Form, as_of: date) -> Milestone | None:
+    """The milestone of ``form`` whose window ``as_of`` falls in: the first not yet due, else
+    the last."""
+    using = [m for m in plan.milestones if m.form == form.id]
+    upcoming = [m for m in using if m.due >= as_of]
+    return upcoming[0] if upcoming else (using[-1] if using else None)
+
+
+def owed_by(plan: Plan, window: Milestone, sites: list[str], known: Known) -> Milestone:
+    """The milestone an untitled file from ``sites`` answers when it arrives in ``window``:
+    the earliest of the same form up to ``window`` that one of them still owes (sends, and
+    has no accepted record of); else ``window``, unless none of them sends it: then their
+    next milestone of the form (else their last)."""
+    using = [m for m in plan.milestones if m.form == window.form]
+    senders = {m.id: [s.id for s in plan.sites_of(m) if s.id in sites] for m in using}
+    for milestone in using[: using.index(window) + 1]:
+        if any((site, milestone.id) not in known.records for site in senders[milestone.id]):
+            return milestone
+    theirs = [m for m in using if senders[m.id]]
+    if not theirs or senders[window.id]:
+        return window
+    ahead = [m for m in theirs if m.due >= window.due]
+    return ahead[0] if ahead else theirs[-1]
+
+
+def guessed(chosen: Milestone, window: Milestone) -> Issue:
+    """The warning that an untitled file was counted for an earlier milestone it owes."""
+    return warning(
+        "milestone_guessed",
+        "Phần tiêu đề của tệp không cho biết tệp báo cáo cho mốc nào, nên tệp được tính cho "
+        f"mốc '{chosen.name}' (hạn {chosen.due:%d/%m/%Y}), mốc mà đơn vị chưa nộp. Nếu đây là "
+        f"báo cáo cho mốc '{window.name}' (hạn {window.due:%d/%m/%Y}), xin ghi tên mốc đó vào "
+        "phần tiêu đề phía trên bảng rồi gửi lại.",
+    )
 
 
 class Validator:
@@ -144,7 +177,7 @@ class Validator:
 
     def row(self, row: int) -> Record | None:
         """The record of ``row``, or ``None`` when it has errors."""
-        before = self.errors
+        before, first_issue = self.errors, len(self.issues)
         values: dict[str, Value] = {}
         placed: dict[str, Placed] = {}
         site: Site | None = None
@@ -172,7 +205,7 @@ class Validator:
                 value = model.code
             values[column.key] = value
         if site is not None:
-            self.assigned_model(row, site, values)
+            self.assigned_model(row, site, values, first_issue)
         self.rules(row, values)
         if site is None or self.errors > before:
             return None
@@ -317,21 +350,27 @@ class Validator:
             return None
         return found
 
-    def assigned_model(self, row: int, site: Site, values: dict[str, Value]) -> None:
-        """The model a row names must be the one the plan assigns to its site."""
+    def assigned_model(
+        self, row: int, site: Site, values: dict[str, Value], first_issue: int
+    ) -> None:
+        """The model a row names must be the one the plan assigns to its site; that model is
+        the suggestion for it, and for a model not in the plan (issues from ``first_issue``)."""
+        assigned = self.plan.model_by_code(site.model or "")
+        if assigned is None:
+            return
+        told = f"Kế hoạch giao cho {self.plan.site_name(site)} mô hình {assigned.code} "
+        told += f"({assigned.name})"
+        for i, issue in enumerate(self.issues[first_issue:], start=first_issue):
+            if issue.code == "unknown_model":
+                message = f"{issue.message} {told}."
+                self.issues[i] = replace(issue, message=message, suggestion=assigned.code)
         for spec in self.form.columns:
             given = values.get(spec.key)
-            if spec.type != "model" or given is None or site.model in (None, given):
+            if spec.type != "model" or given in (None, assigned.code):
                 continue
-            assigned = self.plan.model_by_code(site.model or "")
             column = self.table.column_of(spec.key) or 0
             self.add(
-                Problem(
-                    "wrong_model",
-                    f"Kế hoạch giao cho {self.plan.site_name(site)} mô hình {site.model}"
-                    f"{f' ({assigned.name})' if assigned else ''}, không phải {given}.",
-                    site.model,
-                ),
+                Problem("wrong_model", f"{told}, không phải {given}.", assigned.code),
                 row,
                 column,
                 self.table.sheet.value(row, column),
@@ -436,9 +475,32 @@ def validate_table(
     titles: str = "",
     milestone: Milestone | None = None,
 ) -> Submission:
-    """Every row of ``table`` checked against ``plan`` and what the ledger ``known``; the
-    milestone is ``milestone`` (a form's marker names it), else guessed from the titles."""
-    milestone = milestone or milestone_for(plan, table.form, titles, as_of)
+    """Every row of ``table`` checked against ``plan`` and what the ledger ``known``. The
+    milestone is ``milestone`` (a blank form's marker names it), else the one the title block
+    names, else the one the rows' sites owe (:func:`owed_by`): the rows are then checked
+    once for the milestone of the date's window, and again if their sites owe another."""
+    certain = milestone or milestone_for(plan, table.form, titles)
+    window = certain or window_of(plan, table.form, as_of)
+    submission = _validated(plan, table, formulas, known, as_of, window)
+    if certain is not None or window is None:
+        return submission
+    chosen = owed_by(plan, window, submission.sites, known)
+    if chosen is window:
+        return submission
+    plausible = any(s.id in submission.sites for s in plan.sites_of(window))
+    notes = [guessed(chosen, window)] if plausible else []
+    return _validated(plan, table, formulas, known, as_of, chosen, notes)
+
+
+def _validated(
+    plan: Plan,
+    table: Table,
+    formulas: FormulaCells,
+    known: Known,
+    as_of: date,
+    milestone: Milestone | None,
+    notes: list[Issue] | None = None,
+) -> Submission:
     checker = Validator(plan, table, milestone, formulas)
     checker.issues.extend(table.issues)
     submission = Submission(table.form, milestone)
@@ -473,6 +535,7 @@ def validate_table(
             continue
         first_row[record.site] = row
         submission.records.append(record)
+    checker.issues.extend(notes or [])
     if milestone is not None:
         for record in submission.records:
             history_warnings(plan, checker, milestone, record, known)

@@ -2,8 +2,9 @@
 
 Vietnamese habits: "1.234" is one thousand two hundred and thirty-four, "1,5" is one and a
 half; dates are day first ("15/8/2026", "15-08-2026") or real Excel dates; yes/no is "Có",
-"Không", "x", "1", "0". A value that cannot be read becomes a :class:`Problem` naming what was
-expected, with a suggestion where one is safe to make.
+"Không", "x", "1", "0". A value that cannot be read, or could be read two ways ("1,500",
+"không rõ"), becomes a :class:`Problem` naming what was expected, with a suggestion where one
+is safe to make: nothing is guessed.
 """
 
 from __future__ import annotations
@@ -20,14 +21,21 @@ from flows.names import fold_accents, name_key, nfc
 EXCEL_EPOCH = date(1899, 12, 30)
 LARGEST = 1e15  # beyond any count or sum of money a form holds; floats stay exact below it
 LAST_SERIAL = 2958465  # 31/12/9999
-YES = frozenset(
-    {"có", "co", "x", "1", "yes", "y", "đã", "da", "rồi", "roi", "đạt", "dat", "✓", "✔"}
-)
-NO = frozenset({"không", "khong", "ko", "k", "0", "no", "n", "chưa", "chua", "-"})
+YES_WORDS = ("có", "x", "1", "yes", "y", "đã", "rồi", "đạt", "✓", "✔", "đã có", "có rồi", "đã đạt")
+NO_WORDS = ("không", "ko", "k", "0", "no", "n", "chưa", "-", "không có", "chưa có", "không đạt")
+ANSWERS = {
+    spelling: answer
+    for words, answer in ((YES_WORDS, True), (NO_WORDS, False))
+    for word in words
+    for spelling in (word, fold_accents(word))
+}
+"""Every yes/no answer accepted, as typed (case aside), with or without accents."""
 _FORMULA = re.compile(r"^=\s*[A-Za-z_][A-Za-z0-9_.]*\s*\(")
 _SPACES = re.compile(r"[\s\u00a0\u202f']+")
 _THOUSANDS_DOT = re.compile(r"^[+-]?[1-9]\d{0,2}(\.\d{3})+$")
 _THOUSANDS_COMMA = re.compile(r"^[+-]?[1-9]\d{0,2}(,\d{3})+$")
+_ONE_COMMA_THREE = re.compile(r"^[+-]?\d+,\d{3}$")
+_ANSWER_NOTE = re.compile(r"^(.+?)\s*(?:[,;:(]|\s[-–]\s|\.\s)")
 _PLAIN = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
 _CURRENCY = re.compile(r"(đồng|đ|vnđ|vnd)\.?$", re.IGNORECASE)
 _DMY = re.compile(r"^(\d{1,2})\s*[/.\-]\s*(\d{1,2})\s*[/.\-]\s*(\d{2}|\d{4})$")
@@ -81,6 +89,8 @@ def parse_number(value: CellValue) -> float | Problem:
     if not isinstance(value, str):
         return _sized(float(value), value)
     text = _compact(value)
+    if _ONE_COMMA_THREE.match(text):
+        return _ambiguous_comma(value, text)
     if "," in text and "." in text:
         decimal = "," if text.rfind(",") > text.rfind(".") else "."
         grouping = "." if decimal == "," else ","
@@ -94,6 +104,21 @@ def parse_number(value: CellValue) -> float | Problem:
     if _PLAIN.match(text):
         return _sized(float(text), value)
     return Problem("not_number", f"'{shown(value)}' không phải là số.")
+
+
+def _ambiguous_comma(value: str, text: str) -> Problem:
+    """``1,500``: one and a half in Vietnamese writing, fifteen hundred in English."""
+    digits = text.replace(",", "")
+    grouped = f"{int(digits):,}".replace(",", ".")
+    # the decimal reading without three digits after the comma: 1,5 for 1,500; 1,2340 for 1,234
+    decimal = text.rstrip("0").rstrip(",") if text.endswith("0") else text + "0"
+    return Problem(
+        "ambiguous_number",
+        f"'{shown(value)}' không rõ là số nào: dấu phẩy là dấu thập phân (1,5 là một rưỡi) nhưng "
+        f"cũng hay được dùng để tách hàng nghìn. Nếu là {grouped} thì ghi {digits} hoặc "
+        f"{grouped}; nếu dấu phẩy là dấu thập phân thì ghi {decimal}.",
+        suggestion=digits,
+    )
 
 
 def _sized(number: float, value: CellValue) -> float | Problem:
@@ -167,19 +192,22 @@ def _not_date(value: CellValue) -> Problem:
 
 
 def parse_yes_no(value: CellValue) -> bool | Problem:
-    """``Có``/``x``/``1`` is yes, ``Không``/``0`` is no; "Có (15 ảnh)" reads as yes."""
+    """An answer of :data:`ANSWERS` ("Có", "x", "1", "chưa có"...), alone or followed by a
+    note after punctuation ("Có (15 ảnh)", "Không, chưa chụp"); anything else is refused."""
     if isinstance(value, bool):
         return value
     if isinstance(value, int | float) and value in (0, 1):
         return bool(value)
-    text = nfc(str(value)).casefold()
-    first = re.split(r"[\s,;:(]+", text, maxsplit=1)[0]
-    for word in (text, first):
-        if word in YES:
-            return True
-        if word in NO:
-            return False
-    return Problem("not_yes_no", f"'{shown(value)}' không rõ là có hay không (ghi Có hoặc Không).")
+    text = nfc(str(value)).casefold().rstrip(".!")
+    note = _ANSWER_NOTE.match(text)
+    head = note[1] if note and not note[1].isdigit() else text
+    if head in ANSWERS:
+        return ANSWERS[head]
+    return Problem(
+        "not_yes_no",
+        f"'{shown(value)}' không phải câu trả lời có/không rõ ràng: xin ghi Có hoặc Không (ghi "
+        "chú thêm, nếu có, đặt sau dấu phẩy hoặc trong ngoặc, ví dụ: Có (15 ảnh)).",
+    )
 
 
 def parse_phone(value: CellValue) -> str | Problem:

@@ -1,11 +1,16 @@
-"""The spreadsheet parser's own process.
+"""The parser's own process: everything that reads a sender's bytes runs here.
 
-python-calamine is fast but, on a crafted file, can abort the whole process. So it runs here,
-in a child process with a memory limit, serving one request at a time over stdin/stdout; the
-engine (``flows.intake.parser``) restarts it when it dies and reports the file that killed it.
+A sender's file is attacker-controlled work: the pre-parse checks (zip, XML, OLE), the CSV
+reader, python-calamine (which can abort the whole process on a crafted file) and the custom
+properties of a blank form. So all of it runs here, in a child process with a memory limit,
+serving one request at a time over stdin/stdout, while the engine (``flows.intake.reading``)
+waits with a time limit, kills it when it overruns, restarts it when it dies and makes that
+the file's outcome.
 
-A request is ``(path, limits)``; the reply is ``("ok", [sheet...])``, ``("too_large", name,
-height, width)`` or ``("error", kind, text)``. Messages are length-prefixed pickles.
+A request is ``(operation, path, limits)``: ``"examine"`` answers ``("examined",
+Examined)``; ``"parse"`` (a workbook already checked) answers ``("ok", [sheet...])``,
+``("too_large", name, height, width)`` or ``("error", kind, text)``. Messages are
+length-prefixed pickles.
 """
 
 from __future__ import annotations
@@ -13,9 +18,15 @@ from __future__ import annotations
 import pickle
 import resource
 import sys
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import IO, Any
 
+from flows import marker as markers
+from flows.intake.csvfile import read_csv
+from flows.intake.issues import Issue, error
 from flows.intake.limits import Limits
+from flows.intake.preflight import FormulaCells, Kind, preflight_file, too_large
 from flows.intake.sheet import Sheet
 from flows.marker import SHEET as MARKER_SHEET
 
@@ -72,23 +83,83 @@ def parse_workbook(path: str, limits: Limits) -> tuple[Any, ...]:
     return ("ok", sheets)
 
 
+@dataclass
+class Examined:
+    """What a file is and holds: its kind, the issues that stop it (when ``sheets`` is
+    ``None``), formula cells saved without a value, and a blank form's custom-property
+    marker."""
+
+    kind: Kind | None
+    issues: list[Issue] = field(default_factory=list)
+    formulas: FormulaCells = field(default_factory=dict)
+    sheets: list[Sheet] | None = None
+    marker: markers.Marker | None = None
+
+
+def examine(path: str, limits: Limits) -> Examined:
+    """Check ``path`` and read it into sheets, or say why not."""
+    checked = preflight_file(Path(path), limits)
+    found = Examined(checked.kind, checked.issues, checked.formulas)
+    if not checked.readable:
+        return found
+    if checked.kind == "csv":
+        with open(path, "rb") as stream:
+            read = read_csv(stream.read(), limits)
+    else:
+        read = answer(parse_workbook(path, limits), limits)
+    if isinstance(read, Issue):
+        found.issues = [read]
+        return found
+    found.sheets = read
+    if checked.kind == "xlsx" and not any(s.name == MARKER_SHEET for s in read):
+        found.marker = markers.from_custom_properties(Path(path))
+    return found
+
+
+def answer(reply: tuple[Any, ...], limits: Limits) -> list[Sheet] | Issue:
+    if reply[0] == "ok":
+        sheets: list[Sheet] = reply[1]
+        return sheets
+    if reply[0] == "too_large":
+        _, name, height, width = reply
+        return too_large(name, height, width, limits)
+    return corrupt()
+
+
+def corrupt() -> Issue:
+    """A file the parser could not read (what it said is English, for no sender)."""
+    return error(
+        "corrupt_file",
+        "Tệp bị hỏng hoặc không đúng định dạng bảng tính nên không đọc được. Xin mở trên "
+        "máy, lưu lại rồi gửi lại.",
+    )
+
+
+def handle(operation: str, path: str, limits: Limits) -> tuple[Any, ...]:
+    """One request's reply; a failure on the file is an answer about the file."""
+    try:
+        if operation == "examine":
+            return ("examined", examine(path, limits))
+        return parse_workbook(path, limits)
+    except MemoryError:
+        return ("error", "memory", "")
+    except Exception as failure:  # any parser failure is an answer about this file
+        return ("error", type(failure).__name__, str(failure)[:500])
+
+
 def serve(memory: int) -> None:
     """Answer requests until stdin closes."""
     resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
     stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
     while True:
         try:
-            path, limits = receive(stdin)
+            operation, path, limits = receive(stdin)
         except EOFError:
             return
-        try:
-            reply = parse_workbook(path, limits)
-        except MemoryError:
-            reply = ("error", "memory", "")
-        except Exception as failure:  # any parser failure is an answer about this file
-            reply = ("error", type(failure).__name__, str(failure)[:500])
-        send(stdout, reply)
+        send(stdout, handle(operation, path, limits))
 
 
-if __name__ == "__main__":
-    serve(int(sys.argv[1]))
+if __name__ == "__main__":  # run as its package module, so replies pickle under its name
+    from flows.intake.worker import serve as serve_here
+
+    serve_here(int(sys.argv[1]))

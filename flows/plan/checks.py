@@ -30,6 +30,7 @@ from flows.plan.schema import (
     SiteDefaults,
     Unit,
     Units,
+    title_words,
 )
 from flows.plan.source import Path, Source, format_path
 from flows.plan.units import UnitIndex
@@ -325,6 +326,8 @@ class Checker:
                 "điểm chọn đơn vị cấp dưới khi đăng ký nhưng không có mốc nào 'registration: true'",
             )
         forms = {f.id: f for _, f in self.parts.forms}
+        for i, milestone in milestones:
+            self.check_keywords(("milestones", i, "keywords"), milestone, forms.get(milestone.form))
         for i, registration in registrations[:1]:
             form = forms.get(registration.form)
             if choosing and form and not any(c.type == "unit" and c.within for c in form.columns):
@@ -332,6 +335,36 @@ class Checker:
                     ("milestones", i, "form"),
                     f"có điểm chọn đơn vị cấp dưới khi đăng ký, nên biểu mẫu '{form.id}' cần một "
                     "cột kiểu 'unit' có 'within' (đơn vị cấp dưới được chọn)",
+                )
+
+    def check_keywords(self, path: Path, milestone: Milestone, form: Form | None) -> None:
+        """Each title keyword must tell its milestone from the others of its form: it is not
+        in the form's title (which every file of the form carries), and it neither holds nor
+        is held in a name or keyword of another milestone of the form."""
+        title = title_words(form.title) if form else ""
+        others = [
+            phrase
+            for _, m in self.parts.milestones
+            if m.form == milestone.form and m.id != milestone.id
+            for phrase in (m.name, *m.keywords)
+            if title_words(phrase) not in title
+        ]
+        for j, keyword in enumerate(milestone.keywords):
+            words = title_words(keyword)
+            clash = next(
+                (o for o in others if words in title_words(o) or title_words(o) in words), None
+            )
+            if words in title:
+                self.add(
+                    (*path, j),
+                    f"từ khóa '{keyword}' có trong tên biểu mẫu '{milestone.form}', tệp nào của "
+                    "biểu mẫu cũng có, nên không cho biết tệp báo cáo cho mốc nào",
+                )
+            elif clash is not None:
+                self.add(
+                    (*path, j),
+                    f"từ khóa '{keyword}' lẫn với '{clash}' của một mốc khác cùng biểu mẫu "
+                    f"'{milestone.form}' (cái này chứa cái kia), nên không phân biệt được hai mốc",
                 )
 
     def check_forms(self) -> None:

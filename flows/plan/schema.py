@@ -6,6 +6,7 @@ in order...) are checked in ``flows.plan.checks`` so that every problem gets its
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal
@@ -20,6 +21,7 @@ from pydantic import (
     model_validator,
 )
 
+from flows.names import nfc
 from flows.plan.cron import cron_problem
 from flows.plan.types import (
     Id,
@@ -43,6 +45,7 @@ ColumnType = Literal[
 Operator = Literal["<", "<=", "==", "!=", ">=", ">"]
 
 DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
+_WORD = re.compile(r"\w+")
 ALL_SITES_WORDS = ("all", "tất cả")
 
 
@@ -197,6 +200,11 @@ class ReminderPolicy(Strict):
     escalation: list[EscalationLevel] = Field(default_factory=list)
 
 
+def title_words(text: str) -> str:
+    """``"Sơ kết (6 THÁNG)"`` -> ``" sơ kết 6 tháng "``: how titles are searched for phrases."""
+    return f" {' '.join(_WORD.findall(nfc(text).casefold()))} "
+
+
 def _all_sites(value: Any) -> Any:
     if isinstance(value, str) and value.strip().casefold() in ALL_SITES_WORDS:
         return None
@@ -214,6 +222,15 @@ class Milestone(Strict):
     sites: Annotated[list[Id] | None, BeforeValidator(_all_sites)] = None
     reminders: ReminderPolicy | None = None
     description: Text | None = None
+    keywords: Annotated[list[Text], BeforeValidator(as_list)] = Field(default_factory=list)
+
+    def named_in(self, titles: str, ignore: str = "") -> bool:
+        """Whether a file's title block names this milestone: its name or one of its keywords,
+        as whole words, case aside; a phrase also in ``ignore`` (the form's own title, which
+        every file of the form carries) names nothing."""
+        words, ignored = title_words(titles), title_words(ignore)
+        phrases = map(title_words, (self.name, *self.keywords))
+        return any(p in words and p not in ignored for p in phrases)
 
 
 def _bound(value: Any) -> Any:
