@@ -193,13 +193,13 @@ def intake(
     """Nhận các tệp trong thư mục nhận: kiểm tra theo kế hoạch, ghi sổ, trả lời từng tệp
     (phiếu phản hồi cho mỗi tệp bị trả lại hoặc có lưu ý, trong --outbox)."""
     from flows.documents import service
-    from flows.documents.outbox import check_outbox
+    from flows.documents.outbox import check_outbox, write_failure
     from flows.intake.engine import IntakeOptions, run_intake
 
     plan = _load(plan_path)
     day = parse_day(as_of) if as_of else today_in(plan)
     options = IntakeOptions(settle=settle, min_age=min_age, database=database)
-    written = None
+    outcomes, written, unwritten = None, None, None
     try:
         if feedback and outbox is not None:
             check_outbox(outbox, inbox)
@@ -209,17 +209,28 @@ def intake(
                 plan, inbox, state, outbox, day, _document_options(templates, pdf, database)
             )
     except MohinhError as failure:
-        _console(stderr=True).print(str(failure), markup=False)
-        raise typer.Exit(1) from None
+        raise _stop(failure) from None
+    except OSError as failure:  # the files are in the ledger: only their feedback is owed
+        if outcomes is None or outbox is None:
+            raise
+        unwritten = (
+            f"{write_failure(failure, 'phiếu phản hồi', outbox)} Các tệp trên đã được nhận và "
+            "ghi sổ; phiếu phản hồi còn thiếu sẽ được ghi ở lần chạy sau, khi thư mục văn bản "
+            "ghi được."
+        )
     if as_json:
-        data = {"as_of": day.isoformat(), "files": [o.as_dict() for o in outcomes]}
+        data: dict[str, Any] = {"as_of": day.isoformat(), "files": [o.as_dict() for o in outcomes]}
         if written is not None:
             data["documents"] = [asdict(w) for w in written.written]
+        if unwritten is not None:
+            data["documents_error"] = unwritten
         typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
-        return
-    print_outcomes(plan, outcomes, day)
-    if written is not None:
-        print_written(written, outbox or DEFAULT_OUTBOX)
+    else:
+        print_outcomes(plan, outcomes, day)
+        if written is not None:
+            print_written(written, outbox or DEFAULT_OUTBOX)
+    if unwritten is not None:
+        raise _stop(MohinhError(unwritten))
 
 
 def _document_options(templates: Path | None, pdf: bool, database: str | None) -> DocumentOptions:
@@ -397,7 +408,7 @@ def forms(
             )
         raise typer.Exit(EXIT_INVALID)
     chosen = [known_milestones[m] for m in milestone] if milestone else plan.milestones
-    from flows.documents.outbox import check_outbox
+    from flows.documents.outbox import check_outbox, write_failure
 
     try:
         check_outbox(outbox, inbox)
@@ -405,10 +416,7 @@ def forms(
     except MohinhError as failure:
         raise _stop(failure) from None
     except OSError as failure:
-        where = failure.filename or outbox
-        raise _stop(
-            MohinhError(f"Không ghi được biểu mẫu vào {where}: {failure.strerror or failure}")
-        ) from None
+        raise _stop(MohinhError(write_failure(failure, "biểu mẫu", outbox))) from None
     out = _console()
     if not written:
         out.print(

@@ -30,7 +30,7 @@ from prefect.tasks import Task
 from sqlalchemy.exc import OperationalError
 
 from flows.documents import service
-from flows.documents.outbox import Written, check_outbox
+from flows.documents.outbox import Written, check_outbox, write_failure
 from flows.documents.status import SHORT_STATE, Matrix, status_matrix
 from flows.errors import PlanError
 from flows.intake.engine import STATUS_WORDS, FileOutcome, IntakeOptions, run_intake
@@ -144,7 +144,13 @@ def take_in(
     outcomes = run_intake(plan, inbox, state, day, intake_options)
     for outcome in outcomes:
         logger.info("%s: %s", outcome.file, STATUS_WORDS[outcome.status])
-    return outcomes, logged(service.feedback(plan, inbox, state, outbox, day, options))
+    try:
+        return outcomes, logged(service.feedback(plan, inbox, state, outbox, day, options))
+    except OSError as failure:  # retried; the files are in the ledger already
+        logger.error(
+            "%s Các tệp đã được nhận và ghi sổ.", write_failure(failure, "phiếu phản hồi", outbox)
+        )
+        raise
 
 
 @io_task("don-doc")

@@ -13,6 +13,7 @@ Layout (every name ASCII)::
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import shutil
@@ -72,6 +73,22 @@ def check_outbox(root: Path, inbox: Path | None = None) -> None:
         raise OutboxError(f"Không dùng được thư mục văn bản {root}: {failure.strerror}") from None
     if not os.access(root, os.W_OK | os.X_OK):
         raise OutboxError(f"Không ghi được vào thư mục văn bản {root} (không có quyền ghi).")
+
+
+_WRITE_FAILURES = {
+    errno.ENOSPC: "ổ đĩa đã đầy",
+    errno.EDQUOT: "đã hết hạn mức dung lượng",
+    errno.EACCES: "không có quyền ghi",
+    errno.EPERM: "không có quyền ghi",
+    errno.EROFS: "ổ đĩa chỉ cho đọc",
+}
+
+
+def write_failure(failure: OSError, what: str, root: Path) -> str:
+    """``Không ghi được <what> vào <where>: ổ đĩa đã đầy.``: an I/O failure while writing into
+    the outbox ``root``, said for staff (the file it stopped at, else the outbox)."""
+    reason = _WRITE_FAILURES.get(failure.errno or 0) or failure.strerror or str(failure)
+    return f"Không ghi được {what} vào {failure.filename or root}: {reason}."
 
 
 def sweep(root: Path, older_than: float = STALE_SECONDS) -> None:
