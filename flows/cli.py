@@ -18,6 +18,7 @@ from rich.table import Table
 
 from flows.errors import MohinhError, PlanError
 from flows.plan import Plan, load_plan
+from flows.plan.cache import load_in_state
 
 if TYPE_CHECKING:
     from flows.documents.service import DocumentOptions, DocumentRun
@@ -64,10 +65,12 @@ def _console(stderr: bool = False) -> Console:
     return Console(stderr=stderr, highlight=False, soft_wrap=True)
 
 
-def _load(path: Path) -> Plan:
-    """Load the plan or exit 2 with every problem, one per line."""
+def _load(path: Path, state: Path | None = None) -> Plan:
+    """Load the plan or exit 2 with every problem, one per line. With the command's ``state``
+    folder, through the plan cache kept there (``flows.plan.cache``): a national plan loads
+    in a tenth of a second instead of seconds while its files are unchanged."""
     try:
-        return load_plan(path)
+        return load_plan(path) if state is None else load_in_state(path, state)
     except PlanError as error:
         err = _console(stderr=True)
         for problem in error.problems:
@@ -196,7 +199,7 @@ def intake(
     from flows.documents.outbox import check_outbox, write_failure
     from flows.intake.engine import IntakeOptions, run_intake
 
-    plan = _load(plan_path)
+    plan = _load(plan_path, state)
     day = parse_day(as_of) if as_of else today_in(plan)
     options = IntakeOptions(settle=settle, min_age=min_age, database=database)
     outcomes, written, unwritten = None, None, None
@@ -231,6 +234,16 @@ def intake(
             print_written(written, outbox or DEFAULT_OUTBOX)
     if unwritten is not None:
         raise _stop(MohinhError(unwritten))
+
+
+def json_rows(data: dict[str, Any], key: str) -> str:
+    """``data`` as JSON, each item of its list ``key`` on a line of its own: as readable as
+    ``indent=2`` for a few sites, and written by the C encoder for 10,000 (seconds faster)."""
+    encode = json.JSONEncoder(ensure_ascii=False).encode
+    fields = [f"  {encode(name)}: {encode(value)}" for name, value in data.items() if name != key]
+    rows = ",\n".join(f"    {encode(row)}" for row in data[key])
+    fields.append(f"  {encode(key)}: [\n{rows}\n  ]" if rows else f"  {encode(key)}: []")
+    return "{\n" + ",\n".join(fields) + "\n}"
 
 
 def _document_options(templates: Path | None, pdf: bool, database: str | None) -> DocumentOptions:
@@ -293,7 +306,7 @@ def status(
     """Tình hình gửi báo cáo của từng đơn vị, từng mốc, tại một ngày."""
     from flows.documents.status import SHORT_STATE, status_matrix
 
-    plan = _load(plan_path)
+    plan = _load(plan_path, state)
     day = _day(plan, as_of)
     warn_no_ledger(state, database)
     try:
@@ -301,7 +314,7 @@ def status(
     except MohinhError as failure:
         raise _stop(failure) from None
     if as_json:
-        typer.echo(json.dumps(matrix.as_dict(), ensure_ascii=False, indent=2))
+        typer.echo(json_rows(matrix.as_dict(), "sites"))
         return
     table = Table(title=f"Tình hình gửi báo cáo đến ngày {day:%d/%m/%Y}", title_justify="left")
     table.add_column("Đơn vị")
@@ -336,7 +349,7 @@ def remind(
     """Soạn công văn đôn đốc đến hạn trong ngày (mỗi công văn chỉ soạn một lần)."""
     from flows.documents.service import remind as write_reminders
 
-    plan = _load(plan_path)
+    plan = _load(plan_path, state)
     day = _day(plan, as_of)
     try:
         run = write_reminders(
@@ -363,7 +376,7 @@ def report(
     """Soạn báo cáo tổng hợp tại một ngày (.docx, biểu đồ và bảng tính .xlsx kèm theo)."""
     from flows.documents.service import report as write_report
 
-    plan = _load(plan_path)
+    plan = _load(plan_path, state)
     day = _day(plan, as_of)
     try:
         run = write_report(plan, state, outbox, day, _document_options(templates, pdf, database))
@@ -445,7 +458,7 @@ def run(
     """Chạy một vòng đầy đủ qua Prefect: nhận tệp (và phiếu phản hồi), công văn đôn đốc, báo
     cáo tổng hợp; như lịch tự động sẽ chạy. Không đặt PREFECT_API_URL thì tự khởi động máy chủ
     Prefect trên máy này (dữ liệu trong thư mục --state)."""
-    plan = _load(plan_path)  # a broken plan stops here, before Prefect starts
+    plan = _load(plan_path, state)  # a broken plan stops here, before Prefect starts
     day = _day(plan, as_of)
     parameters = {
         "plan": str(plan_path),
@@ -539,7 +552,7 @@ def serve(
 ) -> None:
     """Chạy theo lịch trong kế hoạch (phần schedules) cho tới khi bấm Ctrl-C. Không đặt
     PREFECT_API_URL thì tự khởi động một máy chủ Prefect trên máy này."""
-    plan = _load(plan_path)
+    plan = _load(plan_path, state)
     parameters = _parameters(plan_path, inbox, state, outbox, database, templates, pdf)
     signal.signal(signal.SIGTERM, _interrupt)
     from flows.serving import local_server, require_server, serve_plan
@@ -577,7 +590,7 @@ def deploy(
     """Đăng ký lịch chạy của kế hoạch vào một nhóm máy chạy trên máy chủ Prefect (PREFECT_API_URL),
     để các máy chạy "prefect worker start --pool …" thực hiện. Các đường dẫn phải là đường dẫn
     mà máy chạy nhìn thấy."""
-    plan = _load(plan_path)
+    plan = _load(plan_path, state)
     parameters = _parameters(plan_path, inbox, state, outbox, database, templates, pdf)
     from flows.serving import deploy_plan, require_server
 
@@ -612,7 +625,7 @@ def simulate(
     """Xem trước: ngày nào sẽ gửi công văn đôn đốc nào (không ghi gì)."""
     from flows.documents.status import simulate_ledger as replay
 
-    plan = _load(plan_path)
+    plan = _load(plan_path, state)
     first, last = parse_day(start), parse_day(end)
     if last < first:
         raise typer.BadParameter("--to phải sau --from.")

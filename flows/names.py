@@ -38,6 +38,11 @@ UNIT_PREFIXES: dict[str, str] = {
 }
 
 _SPACE = re.compile(r"\s+")
+# A prefix at the start of a case-folded name: a word followed by a space, or an abbreviation
+# ending with a dot; in the order of UNIT_PREFIXES (longest first).
+_PREFIX = re.compile(
+    "|".join(re.escape(p) + ("" if p.endswith(".") else r"(?=\s)") for p in UNIT_PREFIXES)
+)
 
 
 def nfc(text: str) -> str:
@@ -47,14 +52,11 @@ def nfc(text: str) -> str:
 
 def split_prefix(text: str) -> tuple[str | None, str]:
     """``"TT. Hợp Hòa"`` -> ``("thị trấn", "Hợp Hòa")``; no known prefix -> ``(None, text)``."""
-    lowered = text.casefold()
-    for prefix, kind in UNIT_PREFIXES.items():
-        if lowered.startswith(prefix):
-            rest = text[len(prefix) :]
-            if prefix.endswith(".") or rest[:1].isspace():
-                stripped = rest.strip()
-                if stripped:
-                    return kind, stripped
+    found = _PREFIX.match(text.casefold())
+    if found is not None:
+        rest = text[found.end() :].strip()
+        if rest:
+            return UNIT_PREFIXES[found[0]], rest
     return None, text
 
 
@@ -96,17 +98,57 @@ def folded_key(text: str) -> str:
 
 
 def suggest(text: str, candidates: Iterable[str], limit: int = 1) -> list[str]:
-    """Candidates that ``text`` was probably meant to be, best first (never exact matches)."""
-    key, folded = name_key(text), folded_key(text)
-    options = [c for c in dict.fromkeys(candidates) if name_key(c) != key]
-    same_folded = [c for c in options if folded_key(c) == folded]
-    if same_folded:
-        return same_folded[:limit]
-    by_folded: dict[str, str] = {}
-    for c in options:
-        by_folded.setdefault(folded_key(c), c)
-    close = difflib.get_close_matches(folded, list(by_folded), n=limit, cutoff=0.75)
-    return [by_folded[c] for c in close]
+    """Candidates that ``text`` was probably meant to be, best first (never exact matches).
+    For many candidates asked about often, build a :class:`NameFinder` once."""
+    return NameFinder(candidates).suggest(text, limit)
+
+
+class NameFinder:
+    """Suggestions among a fixed list of names: a name that differs only in accents (or
+    prefix) first, else the closest by ``difflib`` ratio (at least 0.75) of the folded keys.
+
+    Above :data:`SHORTLIST` names, only the names sharing the most letter trigrams with the
+    text are compared (a misspelled commune among 10,000 units in about a millisecond,
+    instead of half a second for ``difflib`` over them all)."""
+
+    SHORTLIST = 60
+
+    def __init__(self, candidates: Iterable[str]) -> None:
+        self._by_folded: dict[str, list[str]] = {}
+        for name in dict.fromkeys(candidates):
+            self._by_folded.setdefault(folded_key(name), []).append(name)
+        self._keys = list(self._by_folded)
+        self._grams: dict[str, list[int]] | None = None
+        if len(self._keys) > self.SHORTLIST:
+            self._grams = {}
+            for number, key in enumerate(self._keys):
+                for gram in _trigrams(key):
+                    self._grams.setdefault(gram, []).append(number)
+
+    def suggest(self, text: str, limit: int = 1) -> list[str]:
+        """Names ``text`` was probably meant to be, best first (never an exact match)."""
+        key, folded = name_key(text), folded_key(text)
+        same_folded = [n for n in self._by_folded.get(folded, []) if name_key(n) != key]
+        if same_folded:
+            return same_folded[:limit]
+        keys = [k for k in self._shortlist(folded) if k != folded]
+        close = difflib.get_close_matches(folded, keys, n=limit, cutoff=0.75)
+        return [self._by_folded[k][0] for k in close]
+
+    def _shortlist(self, folded: str) -> list[str]:
+        if self._grams is None:
+            return self._keys
+        shared: dict[int, int] = {}
+        for gram in _trigrams(folded):
+            for number in self._grams.get(gram, ()):
+                shared[number] = shared.get(number, 0) + 1
+        best = sorted(shared, key=shared.__getitem__, reverse=True)[: self.SHORTLIST]
+        return [self._keys[n] for n in best]
+
+
+def _trigrams(key: str) -> set[str]:
+    padded = f"  {key} "
+    return {padded[i : i + 3] for i in range(len(padded) - 2)}
 
 
 def safe_name(text: str, limit: int = 80) -> str:

@@ -16,7 +16,6 @@ from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import asdict
 from datetime import date, datetime
-from functools import lru_cache
 from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
 from zoneinfo import ZoneInfo
@@ -35,7 +34,8 @@ from flows.documents.status import SHORT_STATE, Matrix, status_matrix
 from flows.errors import PlanError
 from flows.intake.engine import STATUS_WORDS, FileOutcome, IntakeOptions, run_intake
 from flows.intake.ledger import LedgerError
-from flows.plan import Plan, load_plan
+from flows.plan import Plan
+from flows.plan.cache import Loaded, load_tracked, state_cache, unchanged
 
 RETRIES = 3
 RETRY_DELAYS: list[float] = [5, 20, 60]
@@ -67,26 +67,31 @@ def io_task(name: str) -> Callable[[Callable[P, R]], Task[P, R]]:
     )
 
 
-@lru_cache(maxsize=8)
-def _load_version(path: Path, _mtime: int, _size: int) -> Plan:
-    return load_plan(path)
+RECENT_PLANS = 8
+_recent: dict[Path, Loaded] = {}  # plan file -> the plan loaded from it, and its files' stamps
 
 
-def load_once(plan_path: str) -> Plan:
-    """The plan, read again only when its file changed (the run's name and its body both need
-    it, and a served process runs for months)."""
+def load_once(plan_path: str, state: str | None = None) -> Plan:
+    """The plan, read again only when one of its files (the plan, its gazetteer) changed: the
+    run's name and its body both need it, and a served process runs for months. Read through
+    the plan cache of the ``state`` folder when there is one (``flows.plan.cache``)."""
     path = Path(plan_path).resolve()
-    try:
-        facts = path.stat()
-    except OSError:
-        return load_plan(path)  # the loader's own message for a missing file
-    return _load_version(path, facts.st_mtime_ns, facts.st_size)
+    recent = _recent.get(path)
+    if recent is not None and recent.stamps is not None and unchanged(recent.stamps):
+        return recent.plan
+    loaded = load_tracked(path, state_cache(Path(state) if state else None))
+    _recent.pop(path, None)
+    if loaded.stamps is not None:
+        _recent[path] = loaded
+        while len(_recent) > RECENT_PLANS:
+            del _recent[next(iter(_recent))]
+    return loaded.plan
 
 
-def load(plan_path: str) -> Plan:
+def load(plan_path: str, state: str | None = None) -> Plan:
     """The plan, or a failed run whose log lists every problem with its line."""
     try:
-        return load_once(plan_path)
+        return load_once(plan_path, state)
     except PlanError as error:
         logger = get_run_logger()
         for problem in error.problems:
@@ -107,7 +112,8 @@ def run_name() -> str:
     parameters = flow_run.parameters
     plan_id, day = Path(str(parameters.get("plan", "plan"))).stem, parameters.get("as_of")
     with suppress(Exception):  # a broken plan still gets a name; the run fails with its messages
-        plan = load_once(str(parameters["plan"]))
+        state = parameters.get("state")
+        plan = load_once(str(parameters["plan"]), None if state is None else str(state))
         plan_id, day = plan.campaign.id, day_of(plan, day).isoformat()
     return f"{flow_run.flow_name}-{plan_id}-{day or 'hom-nay'}"
 
@@ -267,7 +273,7 @@ def cycle(
 ) -> dict[str, Any]:
     """Take files in (with feedback), write the reminders due, then the report. ``settle`` and
     ``min_age``: how long a file must stay unchanged before it is taken (seconds)."""
-    loaded = load(plan)
+    loaded = load(plan, state)
     day = day_of(loaded, as_of)
     options = _options(templates, pdf, database)
     places = (Path(state), Path(outbox), day, options)

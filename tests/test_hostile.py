@@ -171,7 +171,7 @@ def _left_claimed(root: Path, name: str, attempts: int) -> Path:
     folder = root / "inbox" / drop.WORK_FOLDER / "20170318T000000-00000000"
     folder.mkdir(parents=True)
     claimed = build.write_registration(folder / name)
-    (folder / drop.ATTEMPTS).write_bytes(b"." * attempts)
+    (folder.parent / drop.JUDGING).write_text(f"{folder.name} {attempts}\n")
     return claimed
 
 

@@ -133,7 +133,9 @@ def remind(
     letters again with ``force``)."""
     template = load_template(options, "reminder")
     with exclusive(state), open_ledger(plan, state, options.database) as ledger:
-        matrix = standing.build_matrix(plan, standing.Evidence.from_ledger(ledger), as_of)
+        matrix = standing.build_matrix(
+            plan, standing.Evidence.from_ledger(ledger, values=False), as_of
+        )
         sent = {d.key for d in ledger.documents("reminder")}
         if force:
             sent = {d.key for d in ledger.documents("reminder") if d.day != as_of}

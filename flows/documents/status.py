@@ -59,14 +59,15 @@ class Evidence:
     refused: list[Refused] = field(default_factory=list)
 
     @classmethod
-    def from_ledger(cls, ledger: Ledger) -> Evidence:
-        """Everything the ledger knows for its campaign."""
+    def from_ledger(cls, ledger: Ledger, values: bool = True) -> Evidence:
+        """Everything the ledger knows for its campaign; the records' values only when
+        ``values`` (the report shows them, status and reminders do not)."""
         refused = [
-            Refused(row.sites, row.milestone, day, row.name)
-            for row, day in ledger.files_with_status("rejected")
-            if row.milestone and row.sites
+            Refused(sites, milestone, day, name)
+            for sites, milestone, day, name in ledger.rejected_files()
+            if milestone and sites
         ]
-        return cls(ledger.accepted_records(), refused)
+        return cls(ledger.accepted_records(values), refused)
 
 
 @dataclass(frozen=True)
@@ -134,7 +135,10 @@ class Matrix:
 
 
 def build_matrix(plan: Plan, evidence: Evidence, as_of: date) -> Matrix:
-    """Every site's cells on ``as_of``, counting only what came in by then."""
+    """Every site's cells on ``as_of``, counting only what came in by then.
+
+    Linear in sites, milestones and records: what depends only on a milestone is worked out
+    once, and the cells of sites that sent nothing share one (frozen) cell per milestone."""
     first: dict[tuple[str, str], StoredRecord] = {}
     latest: dict[tuple[str, str], StoredRecord] = {}
     for record in evidence.records:
@@ -148,34 +152,33 @@ def build_matrix(plan: Plan, evidence: Evidence, as_of: date) -> Matrix:
         if file.day <= as_of:
             for site_id in file.sites:
                 refused.setdefault((site_id, file.milestone), []).append(file.file)
+    silent = {m.id: _silent_cell(plan, m, as_of) for m in plan.milestones}
+    milestones = [(m, plan.senders(m)) for m in plan.milestones]
     rows = []
     for site in plan.sites:
         cells = {}
-        for milestone in plan.milestones:
-            if site not in plan.sites_of(milestone):
+        for milestone, senders in milestones:
+            if senders is not None and site.id not in senders:
                 continue
             key = (site.id, milestone.id)
-            cells[milestone.id] = _cell(
-                plan, milestone, as_of, first.get(key), latest.get(key), refused.get(key, [])
-            )
+            received = first.get(key)
+            if received is not None:
+                last = latest[key]
+                state: State = "late" if received.day > milestone.due else "submitted"
+                cells[milestone.id] = Cell(
+                    state, milestone.due, received.day, last.values, last.file, refused.get(key, [])
+                )
+            elif key in refused:
+                cells[milestone.id] = Cell("rejected", milestone.due, rejected_files=refused[key])
+            else:
+                cells[milestone.id] = silent[milestone.id]
         rows.append(SiteRow(site, plan.site_name(site), site.model, cells))
     return Matrix(plan, as_of, rows)
 
 
-def _cell(
-    plan: Plan,
-    milestone: Milestone,
-    as_of: date,
-    first: StoredRecord | None,
-    latest: StoredRecord | None,
-    rejected: list[str],
-) -> Cell:
+def _silent_cell(plan: Plan, milestone: Milestone, as_of: date) -> Cell:
+    """The cell of a site that has sent nothing for ``milestone`` by ``as_of``."""
     due = milestone.due
-    if first is not None and latest is not None:
-        state: State = "late" if first.day > due else "submitted"
-        return Cell(state, due, first.day, latest.values, latest.file, rejected)
-    if rejected:
-        return Cell("rejected", due, rejected_files=rejected)
     if as_of > due:
         return Cell("overdue", due)
     window = max(plan.reminder_policy(milestone).before_days, default=0)
@@ -238,20 +241,22 @@ def reminders_due(plan: Plan, matrix: Matrix, sent: set[str]) -> list[Reminder]:
     level reached by then, unless that level was sent already. A day without a run (a weekend)
     is caught up the next run; a level passed over for a later one is not sent."""
     as_of = matrix.as_of
+    latest: dict[str, Level] = {}  # the latest level of each milestone reached on as_of
+    for milestone in plan.milestones:
+        reached = [
+            level
+            for level in levels(plan, milestone)
+            if level.day <= as_of and (level.stage != "before" or as_of <= milestone.due)
+        ]
+        if reached:
+            latest[milestone.id] = reached[-1]
     due = []
     for row in matrix.rows:
-        for milestone in plan.milestones:
-            cell = row.cells.get(milestone.id)
+        for milestone_id, level in latest.items():
+            cell = row.cells.get(milestone_id)
             if cell is None or cell.state not in OWED:
                 continue
-            reached = [
-                level
-                for level in levels(plan, milestone)
-                if level.day <= as_of and (level.stage != "before" or as_of <= milestone.due)
-            ]
-            if not reached:
-                continue
-            reminder = Reminder(row.site.id, milestone.id, reached[-1], cell.state)
+            reminder = Reminder(row.site.id, milestone_id, level, cell.state)
             if reminder.key not in sent:
                 due.append(reminder)
     return due
@@ -282,7 +287,7 @@ def read_evidence(plan: Plan, state: Path, database: str | None) -> tuple[Eviden
         return Evidence(), []
     ledger = Ledger(database or database_url(state), plan.campaign.id)
     try:
-        return Evidence.from_ledger(ledger), ledger.documents("reminder")
+        return Evidence.from_ledger(ledger, values=False), ledger.documents("reminder")
     finally:
         ledger.close()
 

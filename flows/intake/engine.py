@@ -28,9 +28,10 @@ from flows.intake.identify import identify, site_mismatches
 from flows.intake.issues import Issue, error, has_errors, warning
 from flows.intake.ledger import Earlier, Entry, FileRow, Ledger, database_url
 from flows.intake.limits import DEFAULT_LIMITS, Limits
-from flows.intake.reading import Parser
+from flows.intake.reading import ParserPool
 from flows.intake.validate import Known, Prior, Submission, validate_table
 from flows.intake.values import shown
+from flows.intake.worker import Examined
 from flows.plan import Plan
 
 Status = Literal["accepted", "rejected", "duplicate", "waiting"]
@@ -104,6 +105,7 @@ class IntakeOptions:
     min_age: float = 5.0
     limits: Limits = DEFAULT_LIMITS
     database: str | None = None
+    parsers: int = 0  # parser processes; 0: one per core (at most 4)
 
 
 @contextmanager
@@ -121,13 +123,22 @@ def _locked(path: Path) -> Iterator[None]:
 
 
 @contextmanager
-def exclusive(state: Path, inbox: Path | None = None) -> Iterator[None]:
+def exclusive(
+    state: Path, inbox: Path | None = None, database: str | None = None, campaign: str = ""
+) -> Iterator[None]:
     """One intake at a time per inbox and per state folder (the locks die with their
-    process). The inbox's lock is always taken first, so two intakes never wait on each
-    other in a circle."""
+    process). With an inbox and a PostgreSQL ledger, first a database lock keyed by the
+    campaign and the inbox's path, which holds where ``flock`` does not reach across
+    machines (an SMB or NFS share). The inbox's locks are always taken before the state
+    folder's, so two intakes never wait on each other in a circle."""
+    from flows.intake.ledger import intake_lock
+
     if inbox:
         (inbox / drop.WORK_FOLDER).mkdir(parents=True, exist_ok=True)
     with (
+        intake_lock(database or database_url(state), f"{campaign}\0{inbox.resolve()}")
+        if inbox
+        else contextlib.nullcontext(),
         _locked(inbox / drop.WORK_FOLDER) if inbox else contextlib.nullcontext(),
         _locked(state / "intake.lock"),
     ):
@@ -145,18 +156,22 @@ def run_intake(
     inbox.mkdir(parents=True, exist_ok=True)
     work = inbox / drop.WORK_FOLDER
     _check_places(inbox, state, options.database)
-    with exclusive(state, inbox):
+    with exclusive(state, inbox, options.database, plan.campaign.id):
         ledger = Ledger(options.database or database_url(state), plan.campaign.id)
         try:
             outcomes = _finish_placed(ledger, inbox, work)
             leftover = [(p, _now()) for p in drop.claimed_files(work)]
             ready, waiting = drop.ready_files(inbox, options.settle, options.min_age)
             claimed = [c for c in (_claim(p, work) for p in ready) if c is not None]
-            batch = Batch(plan, ledger, inbox, as_of)
-            with Parser(options.limits) as parser:
-                todo = [*leftover, *claimed]
-                for start in range(0, len(todo), BATCH_FILES):
-                    outcomes += batch.run(parser, todo[start : start + BATCH_FILES])
+            todo = [*leftover, *claimed]
+            if todo:  # an empty inbox reads nothing more of the ledger
+                batch = Batch(plan, ledger, inbox, as_of)
+                try:
+                    with ParserPool(options.limits, options.parsers) as pool:
+                        for start in range(0, len(todo), BATCH_FILES):
+                            outcomes += batch.run(pool, todo[start : start + BATCH_FILES])
+                finally:
+                    batch.judging.close()
             outcomes.extend(_waiting(inbox, path, options) for path in waiting)
         finally:
             ledger.close()
@@ -234,10 +249,25 @@ class Batch:
         self.plan, self.ledger, self.inbox, self.as_of = plan, ledger, inbox, as_of
         self.known = ledger.known()
         self.seen = ledger.hashes()
+        self.judging = drop.Judging(inbox / drop.WORK_FOLDER)
 
-    def run(self, parser: Parser, chunk: list[tuple[Path, datetime]]) -> list[FileOutcome]:
-        """Judge, commit, move and mark placed every file of ``chunk``."""
-        entries = [self.judge(parser, path, seen) for path, seen in chunk]
+    def run(self, pool: ParserPool, chunk: list[tuple[Path, datetime]]) -> list[FileOutcome]:
+        """Judge, commit, move and mark placed every file of ``chunk`` (the files read ahead
+        in the parser processes while the engine judges)."""
+        digests = [_digest_or_issue(path) for path, _ in chunk]
+        unread = [
+            None
+            if isinstance(digest, Issue)
+            or digest[1] in self.seen
+            or self.judging.attempts(path) >= drop.MAX_ATTEMPTS
+            else path
+            for (path, _), digest in zip(chunk, digests, strict=True)
+        ]
+        examined = pool.examine_each(unread)
+        entries = [
+            self.judge(path, seen, digest, next(examined), pool.limits)
+            for (path, seen), digest in zip(chunk, digests, strict=True)
+        ]
         ids = self.ledger.record_files(entries)
         placed = []
         for file_id, entry in zip(ids, entries, strict=True):
@@ -247,20 +277,26 @@ class Batch:
         self.ledger.mark_placed(placed)
         return [_answered(e, relative) for e, (_, relative) in zip(entries, placed, strict=True)]
 
-    def judge(self, parser: Parser, claimed: Path, seen: datetime) -> Entry:
+    def judge(
+        self,
+        claimed: Path,
+        seen: datetime,
+        digest: tuple[int, str] | Issue,
+        examined: Examined | None,
+        limits: Limits,
+    ) -> Entry:
         """One file's outcome, ready to be committed; what it adds is known to the next.
 
         A file that was being judged when an earlier run stopped (killed, or hung) is judged
         once more; a file that stopped two runs is rejected unread, so it cannot block the
         inbox."""
         name = drop.display_name(claimed.name)
-        try:
-            size, sha256 = _digest(claimed)
-        except OSError as failure:
+        if isinstance(digest, Issue):
             size, sha256 = 0, hashlib.sha256(b"").hexdigest()
-            judgement = Judgement("rejected", [_unreadable(failure)])
+            judgement = Judgement("rejected", [digest])
         else:
-            judgement = self._judge_guarded(parser, claimed, sha256)
+            size, sha256 = digest
+            judgement = self._judge_guarded(claimed, sha256, examined, limits)
         submission = judgement.submission
         accepted = submission.records if submission and judgement.status == "accepted" else []
         if judgement.status == "accepted":
@@ -286,18 +322,30 @@ class Batch:
             late_days=max(submission.late_days, 0) if submission else 0,
         )
 
-    def _judge_guarded(self, parser: Parser, claimed: Path, sha256: str) -> Judgement:
-        if drop.attempts(claimed) >= drop.MAX_ATTEMPTS:
-            drop.clear_attempts(claimed)
+    def _judge_guarded(
+        self, claimed: Path, sha256: str, examined: Examined | None, limits: Limits
+    ) -> Judgement:
+        if self.judging.attempts(claimed) >= drop.MAX_ATTEMPTS:
+            self.judging.end(claimed)
             return Judgement("rejected", [error("engine_error", STOPPED_RUNS)])
-        drop.note_attempt(claimed)
+        self.judging.begin(claimed)
         try:
-            return judge_file(self.plan, self.seen, self.known, parser, claimed, sha256, self.as_of)
+            return judge_file(
+                self.plan, self.seen, self.known, examined, sha256, self.as_of, limits
+            )
         except Exception:  # the engine's own fault: answer the file, keep going, tell the operator
             traceback.print_exc(file=sys.stderr)
             return Judgement("rejected", [error("engine_error", ENGINE_ERROR)])
         finally:
-            drop.clear_attempts(claimed)
+            self.judging.end(claimed)
+
+
+def _digest_or_issue(path: Path) -> tuple[int, str] | Issue:
+    """Size and SHA-256 of a claimed file, or why the engine may not read it."""
+    try:
+        return _digest(path)
+    except OSError as failure:
+        return _unreadable(failure)
 
 
 def _digest(path: Path) -> tuple[int, str]:
@@ -324,12 +372,13 @@ def judge_file(
     plan: Plan,
     seen: dict[str, Earlier],
     known: Known,
-    parser: Parser,
-    path: Path,
+    examined: Examined | None,
     sha256: str,
     as_of: date,
+    limits: Limits,
 ) -> Judgement:
-    """Accepted, rejected or duplicate, with every issue found."""
+    """Accepted, rejected or duplicate, with every issue found; ``examined`` is what the
+    parser process found in the file (``None`` only for content seen before)."""
     earlier = seen.get(sha256)
     if earlier is not None:
         issue = warning(
@@ -338,10 +387,11 @@ def judge_file(
             "không tính lại.",
         )
         return Judgement("duplicate", [issue])
-    examined = parser.examine(path)
+    if examined is None:  # pragma: no cover - only content in ``seen`` is left unread
+        raise ValueError("a file judged without being read")
     if examined.sheets is None:
         return Judgement("rejected", examined.issues)
-    found = identify(plan, examined.sheets, examined.marker, parser.limits.header_rows)
+    found = identify(plan, examined.sheets, examined.marker, limits.header_rows)
     table = found.table
     if isinstance(table, Issue):
         return Judgement("rejected", [*found.issues, table])

@@ -25,7 +25,7 @@ from pathlib import Path
 
 WORK_FOLDER = ".mohinh"
 OURS = ".mohinh-"  # our files inside a claim folder; a sender's dot-file is never claimed
-ATTEMPTS = f"{OURS}attempts"
+JUDGING = f"{OURS}judging"  # in the working folder: see Judging
 MAX_ATTEMPTS = 2
 OUTCOME_FOLDERS = {"accepted": "da-nhan", "rejected": "tra-lai", "duplicate": "trung-lap"}
 JUNK_NAMES = frozenset({"thumbs.db", "desktop.ini", ".ds_store"})
@@ -145,26 +145,53 @@ def detach(claimed: Path) -> None:
     os.replace(copy, claimed)
 
 
-def attempts(claimed: Path) -> int:
-    """How many judgings of a claimed file began and never ended (runs it stopped)."""
-    try:
-        return len((claimed.parent / ATTEMPTS).read_bytes())
-    except OSError:
-        return 0
+class Judging:
+    """Which claimed file the engine is judging, kept in ``.mohinh/.mohinh-judging`` so that
+    the next run knows which file a run that died (killed, out of memory, hung) stopped on,
+    and how many times.
 
+    One small write before and after each file, never synced: a killed process leaves its
+    writes with the operating system, and a power cut only gives a file one more try."""
 
-def note_attempt(claimed: Path) -> None:
-    """Record that judging ``claimed`` begins (one byte per attempt, synced)."""
-    with (claimed.parent / ATTEMPTS).open("ab") as marker:
-        marker.write(b".")
-        marker.flush()
-        os.fsync(marker.fileno())
+    def __init__(self, work: Path) -> None:
+        self.path = work / JUDGING
+        self.stopped: dict[str, int] = {}  # claim token -> runs it stopped
+        with contextlib.suppress(OSError, UnicodeDecodeError):
+            for line in self.path.read_text(encoding="utf-8").splitlines():
+                token, _, count = line.partition(" ")
+                if count.isdigit():
+                    self.stopped[token] = int(count)
+        self._descriptor: int | None = None
 
+    def attempts(self, claimed: Path) -> int:
+        """How many runs stopped while judging ``claimed``."""
+        return self.stopped.get(claim_token(claimed), 0)
 
-def clear_attempts(claimed: Path) -> None:
-    """Judging ``claimed`` ended, whatever the outcome."""
-    with contextlib.suppress(FileNotFoundError):
-        (claimed.parent / ATTEMPTS).unlink()
+    def begin(self, claimed: Path) -> None:
+        """Judging ``claimed`` begins."""
+        token = claim_token(claimed)
+        self._write({**self.stopped, token: self.stopped.get(token, 0) + 1})
+
+    def end(self, claimed: Path) -> None:
+        """Judging ``claimed`` ended, whatever the outcome."""
+        self.stopped.pop(claim_token(claimed), None)
+        self._write(self.stopped)
+
+    def close(self) -> None:
+        """The run is over: the journal goes when no file is left in it."""
+        if self._descriptor is not None:
+            os.close(self._descriptor)
+            self._descriptor = None
+        if not self.stopped:
+            with contextlib.suppress(FileNotFoundError):
+                self.path.unlink()
+
+    def _write(self, counts: dict[str, int]) -> None:
+        if self._descriptor is None:
+            self._descriptor = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        data = "".join(f"{token} {count}\n" for token, count in counts.items()).encode()
+        os.ftruncate(self._descriptor, 0)  # cut short by a crash: empty, never stale
+        os.pwrite(self._descriptor, data, 0)
 
 
 def claimed_files(work: Path) -> list[Path]:

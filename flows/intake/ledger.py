@@ -7,6 +7,8 @@ a record sent again becomes a new version and the old one stays, marked not curr
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -28,20 +30,26 @@ from sqlalchemy import (
     String,
     Table,
     UniqueConstraint,
+    bindparam,
     create_engine,
     event,
     func,
+    literal,
+    make_url,
     select,
+    text,
     update,
 )
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.pool import NullPool
 
 from flows.errors import MohinhError
 from flows.intake.issues import Issue
 from flows.intake.validate import Known, Prior, Record
 
 metadata = MetaData()
+IN_CHUNK = 500  # values in one SQL IN (...), well below any database's limit
 
 files = Table(
     "files",
@@ -192,6 +200,52 @@ def ledger_exists(state: Path, database: str | None) -> bool:
     return given is not None or database_file(state).exists()
 
 
+@contextmanager
+def intake_lock(url: str, key: str) -> Iterator[None]:
+    """Hold a PostgreSQL advisory lock named by ``key`` for the block, when the ledger at
+    ``url`` is PostgreSQL (with SQLite, nothing: the ``flock`` locks are all there is).
+
+    Waits as long as another session holds it, saying nothing. The lock is held by a
+    connection of its own (autocommit, so no transaction stays open) with no statement, lock
+    or idle timeout that could end the wait or the session early. It is released on leaving
+    the block, or by the server when the session ends (the process dies, the connection
+    drops). The key is hashed to the 64-bit number PostgreSQL locks on."""
+    address = make_url(url)
+    if address.get_backend_name() != "postgresql":
+        yield
+        return
+    digest = hashlib.sha256(f"mohinh-intake\0{key}".encode()).digest()
+    number = int.from_bytes(digest[:8], "big", signed=True)
+    engine = create_engine(address, poolclass=NullPool, isolation_level="AUTOCOMMIT")
+    try:
+        try:
+            connection = engine.connect()
+        except SQLAlchemyError as failure:
+            raise _lock_error(address, failure) from None
+        with connection:
+            try:
+                settings = ["statement_timeout", "lock_timeout"]
+                if (connection.dialect.server_version_info or (0,)) >= (14,):
+                    settings.append("idle_session_timeout")
+                for setting in settings:
+                    connection.execute(text(f"SET {setting} = 0"))
+                connection.execute(select(func.pg_advisory_lock(number)))
+            except SQLAlchemyError as failure:
+                raise _lock_error(address, failure) from None
+            try:
+                yield
+            finally:
+                with contextlib.suppress(SQLAlchemyError):  # a session gone holds no lock
+                    connection.execute(select(func.pg_advisory_unlock(number)))
+    finally:
+        engine.dispose()
+
+
+def _lock_error(address: Any, failure: SQLAlchemyError) -> LedgerError:
+    shown = address.render_as_string(hide_password=True)
+    return LedgerError(f"Không khoá được thư mục nhận trên cơ sở dữ liệu {shown}: {failure}")
+
+
 def _sqlite_pragmas(connection: Any, _record: Any) -> None:
     cursor = connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
@@ -267,107 +321,176 @@ class Ledger:
             return [_file_row(row) for row in connection.execute(query).mappings()]
 
     def record_files(self, entries: list[Entry]) -> list[int]:
-        """Commit the outcomes of files and their records in one transaction; their ids."""
-        ids = []
+        """Commit the outcomes of files and their records in one transaction; their ids.
+
+        A few statements per batch, whatever its size (each run many times over): at
+        thousands of files a statement per file and per record was most of intake's time."""
+        if not entries:
+            return []
         with self.transaction() as connection:
-            for entry in entries:
-                duplicate_of = None
-                if entry.status == "duplicate":
-                    duplicate_of = connection.execute(
-                        select(files.c.id)
-                        .where(
-                            files.c.campaign == self.campaign,
-                            files.c.sha256 == entry.sha256,
-                            files.c.status == "accepted",
-                        )
-                        .order_by(files.c.id)
-                        .limit(1)
-                    ).scalar()
-                inserted = connection.execute(
-                    files.insert().values(
-                        campaign=self.campaign,
-                        claim=entry.claim_path.parent.name,
-                        name=entry.name,
-                        sha256=entry.sha256,
-                        size=entry.size,
-                        seen_at=entry.seen_at,
-                        as_of=entry.as_of,
-                        status=entry.status,
-                        form=entry.form,
-                        milestone=entry.milestone,
-                        sites=entry.sites,
-                        issues=[i.as_dict() for i in entry.issues],
-                        duplicate_of=duplicate_of,
-                        destination=entry.destination,
-                        placed=False,
-                    )
-                ).inserted_primary_key
-                assert inserted is not None
-                file_id = int(inserted[0])
-                for record in entry.accepted:
-                    self._add_record(connection, file_id, record, entry)
-                ids.append(file_id)
+            inserted = connection.execute(
+                files.insert().returning(files.c.id, sort_by_parameter_order=True),
+                [self._file_values(entry) for entry in entries],
+            )
+            ids = [int(row[0]) for row in inserted]
+            self._link_duplicates(connection, entries, ids)
+            self._add_records(connection, entries, ids)
         return ids
 
-    def _add_record(
-        self, connection: Connection, file_id: int, record: Record, entry: Entry
+    def _file_values(self, entry: Entry) -> dict[str, Any]:
+        return {
+            "campaign": self.campaign,
+            "claim": entry.claim_path.parent.name,
+            "name": entry.name,
+            "sha256": entry.sha256,
+            "size": entry.size,
+            "seen_at": entry.seen_at,
+            "as_of": entry.as_of,
+            "status": entry.status,
+            "form": entry.form,
+            "milestone": entry.milestone,
+            "sites": entry.sites,
+            "issues": [i.as_dict() for i in entry.issues],
+            "duplicate_of": None,
+            "destination": entry.destination,
+            "placed": False,
+        }
+
+    def _link_duplicates(
+        self, connection: Connection, entries: list[Entry], ids: list[int]
     ) -> None:
-        same = (
-            records.c.campaign == self.campaign,
-            records.c.site == record.site,
-            records.c.milestone == record.milestone,
+        """Point each duplicate at the first accepted file with its content (maybe in this
+        batch)."""
+        wanted = {e.sha256 for e in entries if e.status == "duplicate"}
+        if not wanted:
+            return
+        first: dict[str, int] = dict(
+            connection.execute(  # type: ignore[arg-type]
+                select(files.c.sha256, func.min(files.c.id))
+                .where(
+                    files.c.campaign == self.campaign,
+                    files.c.sha256.in_(wanted),
+                    files.c.status == "accepted",
+                )
+                .group_by(files.c.sha256)
+            ).all()
         )
-        version = connection.execute(select(func.max(records.c.version)).where(*same)).scalar()
-        connection.execute(update(records).where(*same).values(current=False))
-        connection.execute(
-            records.insert().values(
-                campaign=self.campaign,
-                file_id=file_id,
-                site=record.site,
-                milestone=record.milestone,
-                version=(version or 0) + 1,
-                row=record.row,
-                values=record.stored_values(),
-                received_at=entry.seen_at,
-                as_of=entry.as_of,
-                late_days=entry.late_days,
-                current=True,
+        links = [
+            {"file": file_id, "original": first[entry.sha256]}
+            for entry, file_id in zip(entries, ids, strict=True)
+            if entry.status == "duplicate" and first.get(entry.sha256) is not None
+        ]
+        if links:
+            connection.execute(
+                update(files)
+                .where(files.c.id == bindparam("file"))
+                .values(duplicate_of=bindparam("original")),
+                links,
             )
+
+    def _add_records(self, connection: Connection, entries: list[Entry], ids: list[int]) -> None:
+        """The accepted records of the batch, each a new current version of its site and
+        milestone (the earlier versions kept, no longer current)."""
+        added = [
+            (file_id, entry, record)
+            for entry, file_id in zip(entries, ids, strict=True)
+            for record in entry.accepted
+        ]
+        if not added:
+            return
+        pairs = {(record.site, record.milestone) for _, _, record in added}
+        latest: dict[tuple[str, str], int] = {}
+        sites = sorted({site for site, _ in pairs})
+        for start in range(0, len(sites), IN_CHUNK):
+            for site, milestone, version in connection.execute(
+                select(records.c.site, records.c.milestone, func.max(records.c.version))
+                .where(
+                    records.c.campaign == self.campaign,
+                    records.c.site.in_(sites[start : start + IN_CHUNK]),
+                )
+                .group_by(records.c.site, records.c.milestone)
+            ):
+                if (site, milestone) in pairs:
+                    latest[(site, milestone)] = version
+        connection.execute(
+            update(records)
+            .where(
+                records.c.campaign == self.campaign,
+                records.c.site == bindparam("pair_site"),
+                records.c.milestone == bindparam("pair_milestone"),
+            )
+            .values(current=False),
+            [{"pair_site": site, "pair_milestone": milestone} for site, milestone in pairs],
         )
+        last = {(r.site, r.milestone): n for n, (_, _, r) in enumerate(added)}
+        rows = []
+        for position, (file_id, entry, record) in enumerate(added):
+            pair = (record.site, record.milestone)
+            latest[pair] = latest.get(pair, 0) + 1
+            rows.append(
+                {
+                    "campaign": self.campaign,
+                    "file_id": file_id,
+                    "site": record.site,
+                    "milestone": record.milestone,
+                    "version": latest[pair],
+                    "row": record.row,
+                    "values": record.stored_values(),
+                    "received_at": entry.seen_at,
+                    "as_of": entry.as_of,
+                    "late_days": entry.late_days,
+                    "current": last[pair] == position,
+                }
+            )
+        connection.execute(records.insert(), rows)
 
     def mark_placed(self, placed: list[tuple[int, str]]) -> None:
         """The originals now sit at these destinations (relative to the inbox)."""
         if not placed:
             return
         with self.transaction() as connection:
-            for file_id, destination in placed:
-                connection.execute(
-                    update(files)
-                    .where(files.c.id == file_id)
-                    .values(destination=destination, placed=True)
-                )
+            connection.execute(
+                update(files)
+                .where(files.c.id == bindparam("file"))
+                .values(destination=bindparam("where"), placed=True),
+                [{"file": file_id, "where": destination} for file_id, destination in placed],
+            )
 
-    def accepted_records(self) -> list[StoredRecord]:
-        """Every accepted record, all versions, oldest first."""
+    def accepted_records(self, values: bool = True) -> list[StoredRecord]:
+        """Every accepted record, all versions, oldest first; without their values (empty)
+        unless ``values`` (reading them is most of the cost at national size)."""
+        stored = records.c["values"] if values else literal(None).label("values")
         query = (
-            select(records, files.c.name)
+            select(
+                records.c.site,
+                records.c.milestone,
+                records.c.version,
+                records.c.as_of,
+                stored,
+                files.c.name,
+                records.c.current,
+            )
             .join(files, files.c.id == records.c.file_id)
             .where(records.c.campaign == self.campaign)
             .order_by(records.c.id)
         )
         with self.engine.connect() as connection:
             return [
-                StoredRecord(
-                    r["site"],
-                    r["milestone"],
-                    r["version"],
-                    r["as_of"],
-                    dict(r["values"]),
-                    r["name"],
-                    bool(r["current"]),
-                )
-                for r in connection.execute(query).mappings()
+                StoredRecord(site, milestone, version, day, found or {}, name, bool(current))
+                for site, milestone, version, day, found, name, current in connection.execute(
+                    query
+                ).all()
             ]
+
+    def rejected_files(self) -> list[tuple[list[str], str | None, date, str]]:
+        """The sites, milestone, intake day and name of every rejected file, oldest first."""
+        query = (
+            select(files.c.sites, files.c.milestone, files.c.as_of, files.c.name)
+            .where(files.c.campaign == self.campaign, files.c.status == "rejected")
+            .order_by(files.c.id)
+        )
+        with self.engine.connect() as connection:
+            return [tuple(row) for row in connection.execute(query).tuples()]
 
     def files_with_status(self, *statuses: str) -> list[tuple[FileRow, date]]:
         """Files judged with one of ``statuses``, each with its intake day, oldest first."""

@@ -112,7 +112,10 @@ def owed_by(plan: Plan, window: Milestone, sites: list[str], known: Known) -> Mi
     has no accepted record of); else ``window``, unless none of them sends it: then their
     next milestone of the form (else their last)."""
     using = [m for m in plan.milestones if m.form == window.form]
-    senders = {m.id: [s.id for s in plan.sites_of(m) if s.id in sites] for m in using}
+    senders = {
+        m.id: [s for s in sites if (found := plan.site_by_id(s)) and plan.sends(found, m)]
+        for m in using
+    }
     for milestone in using[: using.index(window) + 1]:
         if any((site, milestone.id) not in known.records for site in senders[milestone.id]):
             return milestone
@@ -286,15 +289,12 @@ class Validator:
         if parent is not None:
             elsewhere = index.lookup(text).found
             if elsewhere:
-                inside = [
-                    p.unit.name for p in index.placed if any(u is parent.unit for u in p.parents)
-                ]
                 self.add(
                     Problem(
                         "unit_outside",
                         f"'{text}' không thuộc {in_sentence(parent.unit.name)} "
                         f"(mà thuộc {elsewhere[0].parents[-1].name}).",
-                        next(iter(suggest(text, inside)), None),
+                        next(iter(index.suggest(text, parent.unit)), None),
                     ),
                     row,
                     column,
@@ -304,7 +304,7 @@ class Validator:
         where = f" trong {in_sentence(parent.unit.name)}" if parent else " trong danh mục"
         candidates = lookup.suggestions
         if spec.key == self.form.site_key:
-            candidates = suggest(text, [self.plan.unit_of(s).unit.name for s in self.plan.sites])
+            candidates = self.plan.suggest_site_unit(text)
             candidates = candidates or lookup.suggestions
         hint = f" Có phải '{candidates[0]}'?" if candidates else ""
         self.add(
@@ -330,7 +330,7 @@ class Validator:
                 unit.unit.name,
             )
             return None
-        if self.milestone and site not in self.plan.sites_of(self.milestone):
+        if self.milestone and not self.plan.sends(site, self.milestone):
             self.add(
                 Problem(
                     "site_not_in_milestone",
@@ -487,7 +487,9 @@ def validate_table(
     chosen = owed_by(plan, window, submission.sites, known)
     if chosen is window:
         return submission
-    plausible = any(s.id in submission.sites for s in plan.sites_of(window))
+    plausible = any(
+        (found := plan.site_by_id(s)) and plan.sends(found, window) for s in submission.sites
+    )
     notes = [guessed(chosen, window)] if plausible else []
     return _validated(plan, table, formulas, known, as_of, chosen, notes)
 

@@ -6,7 +6,9 @@ traceback at staff.
 
 from __future__ import annotations
 
+import hashlib
 import os
+from contextlib import suppress
 from pathlib import Path
 from typing import Any, get_args, get_origin
 
@@ -32,12 +34,20 @@ def shown_path(path: Path) -> str:
     return str(path) if relative.startswith("..") else relative
 
 
-def load_plan(path: str | os.PathLike[str]) -> Plan:
-    """Load and check the plan at ``path``; raise ``PlanError`` with every problem found."""
+def load_plan(path: str | os.PathLike[str], read: dict[Path, str] | None = None) -> Plan:
+    """Load and check the plan at ``path``; raise ``PlanError`` with every problem found.
+
+    ``read``, when given, receives the sha256 of every file the plan is made of (the plan, its
+    gazetteer) under its absolute path, as it was before being read: the plan cache stores a
+    plan only when its files still hash the same after loading.
+    """
     file = Path(path)
     shown = shown_path(file)
     try:
-        text = file.read_bytes().decode("utf-8-sig")
+        data = file.read_bytes()
+        if read is not None:
+            read[file.absolute()] = hashlib.sha256(data).hexdigest()
+        text = data.decode("utf-8-sig")
     except FileNotFoundError:
         raise PlanError([PlanProblem(shown, None, "", "không tìm thấy tệp kế hoạch")]) from None
     except IsADirectoryError:
@@ -47,7 +57,7 @@ def load_plan(path: str | os.PathLike[str]) -> Plan:
         raise PlanError(
             [PlanProblem(shown, line, "", "tệp không phải văn bản UTF-8; hãy lưu lại dạng UTF-8")]
         ) from None
-    plan = load_plan_text(text, shown, file.parent)
+    plan = load_plan_text(text, shown, file.parent, read)
     plan._path = file.resolve()
     return plan
 
@@ -57,8 +67,9 @@ def text_line(error: UnicodeDecodeError) -> int:
     return error.object[: error.start].count(b"\n") + 1
 
 
-def load_plan_text(text: str, shown: str, base: Path) -> Plan:
-    """Load a plan from ``text``; ``shown`` names it in messages, ``base`` resolves its files."""
+def load_plan_text(text: str, shown: str, base: Path, read: dict[Path, str] | None = None) -> Plan:
+    """Load a plan from ``text``; ``shown`` names it in messages, ``base`` resolves its files
+    (``read`` as in ``load_plan``)."""
     source, problems = parse_yaml(text, shown)
     if source is None:
         raise PlanError(problems)
@@ -77,7 +88,7 @@ def load_plan_text(text: str, shown: str, base: Path) -> Plan:
     units = source.data.get("units")
     inline = units.get("children") if isinstance(units, dict) else None
     inline_units = len(inline) if isinstance(inline, list) else 0
-    gazetteer_problems, units_complete = merge_gazetteer(source, base)
+    gazetteer_problems, units_complete = merge_gazetteer(source, base, read)
     problems += gazetteer_problems
     parts, section_problems = validate_sections(source)
     parts.units_complete = units_complete
@@ -93,7 +104,9 @@ def load_plan_text(text: str, shown: str, base: Path) -> Plan:
     return plan
 
 
-def merge_gazetteer(source: Source, base: Path) -> tuple[list[PlanProblem], bool]:
+def merge_gazetteer(
+    source: Source, base: Path, read: dict[Path, str] | None = None
+) -> tuple[list[PlanProblem], bool]:
     """Add the units of the gazetteer CSV named under ``units.gazetteer`` to ``units.children``.
 
     Returns the problems found and whether the unit list is complete (the CSV was read).
@@ -106,6 +119,9 @@ def merge_gazetteer(source: Source, base: Path) -> tuple[list[PlanProblem], bool
     except ValidationError as error:
         return pydantic_problems(source, error, ("units", "gazetteer")), False
     shown = shown_path(base / gazetteer.file)
+    if read is not None:  # hashed before reading: a change while reading shows in the cache
+        with suppress(OSError):
+            read[(base / gazetteer.file).absolute()] = file_sha256(base / gazetteer.file)
     children, problems = read_gazetteer(gazetteer, base, shown)
     if problems and not children:
         line = source.line_of(("units", "gazetteer", "file"))
@@ -118,6 +134,12 @@ def merge_gazetteer(source: Source, base: Path) -> tuple[list[PlanProblem], bool
     inline = units.get("children")
     units["children"] = (inline if isinstance(inline, list) else []) + children
     return problems, bool(children)
+
+
+def file_sha256(path: Path) -> str:
+    """The sha256 of the file at ``path``, in hex."""
+    with path.open("rb") as stream:
+        return hashlib.file_digest(stream, "sha256").hexdigest()
 
 
 def validate_sections(source: Source) -> tuple[Parts, list[PlanProblem]]:

@@ -7,6 +7,7 @@ in order...) are checked in ``flows.plan.checks`` so that every problem gets its
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal
@@ -36,6 +37,7 @@ from flows.plan.types import (
 )
 
 if TYPE_CHECKING:
+    from flows.names import NameFinder
     from flows.plan.units import Placed, UnitIndex
 
 DocumentKind = Literal["reminder", "feedback", "report"]
@@ -378,6 +380,18 @@ class ReportSettings(Strict):
 # --- the plan -----------------------------------------------------------------------------
 
 
+@dataclass
+class _Lookups:
+    """What a plan finds by id, built on first use."""
+
+    models: dict[str, Model]
+    forms: dict[str, Form]
+    sites: dict[str, Site]
+    senders: dict[str, frozenset[str]]
+    units: dict[str, Placed] = field(default_factory=dict)
+    site_units: NameFinder | None = None
+
+
 class Plan(Strict):
     """A whole campaign plan."""
 
@@ -396,29 +410,77 @@ class Plan(Strict):
     _path: Path | None = PrivateAttr(default=None)
     _index: UnitIndex | None = PrivateAttr(default=None)
     _site_units: dict[int, Site] | None = PrivateAttr(default=None)
+    _by_id: _Lookups | None = PrivateAttr(default=None)
+
+    def __eq__(self, other: object) -> bool:
+        """Plans are equal when their fields are: the indexes built on use do not count."""
+        if not isinstance(other, Plan):
+            return NotImplemented
+        return self.__dict__ == other.__dict__
+
+    __hash__ = None  # type: ignore[assignment]  # lists inside: never hashable
+
+    def __getstate__(self) -> dict[Any, Any]:
+        """Pickled with the indexes built so far (their units are the plan's own objects, so
+        they stay shared), but not the one keyed by object identity."""
+        state = super().__getstate__()
+        private = state.get("__pydantic_private__") or {}
+        return {**state, "__pydantic_private__": {**private, "_site_units": None}}
 
     @property
     def path(self) -> Path | None:
         """The file the plan was loaded from, if it came from a file."""
         return self._path
 
+    @property
+    def _lookups(self) -> _Lookups:
+        """Models, forms and sites by id, each milestone's senders as a set (built once: a
+        plan is immutable, and at 10,000 sites a scan per question is minutes)."""
+        private = self.__pydantic_private__  # a slot: 20 times faster than self._by_id
+        found: _Lookups | None = private.get("_by_id") if private else None
+        if found is None:
+            found = self._by_id = _Lookups(
+                models={m.code: m for m in self.models},
+                forms={f.id: f for f in self.forms},
+                sites={s.id: s for s in self.sites},
+                senders={m.id: frozenset(m.sites) for m in self.milestones if m.sites is not None},
+            )
+        return found
+
+    def prepare(self) -> Plan:
+        """Build every index now (the plan cache stores them with the plan): the lookups by
+        id and the unit of every site."""
+        for site in self.sites:
+            self.unit_of(site)
+        return self
+
     def model_by_code(self, code: str) -> Model | None:
         """The model with ``code``, if any."""
-        return next((m for m in self.models if m.code == code), None)
+        return self._lookups.models.get(code)
 
     def form_by_id(self, form_id: str) -> Form | None:
         """The form with ``form_id``, if any."""
-        return next((f for f in self.forms if f.id == form_id), None)
+        return self._lookups.forms.get(form_id)
 
     def site_by_id(self, site_id: str) -> Site | None:
         """The site with ``site_id``, if any."""
-        return next((s for s in self.sites if s.id == site_id), None)
+        return self._lookups.sites.get(site_id)
+
+    def sends(self, site: Site, milestone: Milestone) -> bool:
+        """Whether ``site`` must send ``milestone``."""
+        senders = self._lookups.senders.get(milestone.id)
+        return senders is None or site.id in senders
+
+    def senders(self, milestone: Milestone) -> frozenset[str] | None:
+        """The ids of the sites that must send ``milestone``; ``None`` for all of them."""
+        return self._lookups.senders.get(milestone.id)
 
     def sites_of(self, milestone: Milestone) -> list[Site]:
-        """The sites that must send ``milestone`` (all sites unless it names some)."""
+        """The sites that must send ``milestone`` (all sites unless it names some), in the
+        plan's order."""
         if milestone.sites is None:
             return list(self.sites)
-        return [s for s in self.sites if s.id in milestone.sites]
+        return [s for s in self.sites if self.sends(s, milestone)]
 
     def reminder_policy(self, milestone: Milestone) -> ReminderPolicy:
         """The milestone's own reminder policy, else the plan's."""
@@ -435,13 +497,25 @@ class Plan(Strict):
 
     def unit_of(self, site: Site) -> Placed:
         """The unit ``site`` stands for (the loader has checked it is exactly one)."""
-        return self.unit_index.lookup(site.unit).found[0]
+        placed = self._lookups.units.get(site.id)
+        if placed is None:
+            placed = self._lookups.units[site.id] = self.unit_index.lookup(site.unit).found[0]
+        return placed
 
     def site_at(self, unit: Unit) -> Site | None:
         """The site whose unit is ``unit``, if any (one site per unit)."""
         if self._site_units is None:
             self._site_units = {id(self.unit_of(s).unit): s for s in self.sites}
         return self._site_units.get(id(unit))
+
+    def suggest_site_unit(self, name: str) -> list[str]:
+        """The unit of a site that ``name`` was probably meant to be, if any."""
+        if self._lookups.site_units is None:
+            from flows.names import NameFinder
+
+            names = [self.unit_of(s).unit.name for s in self.sites]
+            self._lookups.site_units = NameFinder(names)
+        return self._lookups.site_units.suggest(name)
 
     def site_name(self, site: Site) -> str:
         """The name a site is shown under: its own, else its unit's."""

@@ -58,7 +58,7 @@ class _Builder:
     def build(self, node: Node, path: Path) -> Any:
         self.lines.setdefault(path, node.start_mark.line + 1)
         if isinstance(node, ScalarNode):
-            if node.style is None and _NULL.match(node.value):
+            if not node.style and _NULL.match(node.value):  # plain: None, or "" from libyaml
                 return None
             return node.value
         if isinstance(node, SequenceNode):
@@ -196,12 +196,32 @@ def _code(character: int | str) -> int:
     return character if isinstance(character, int) else ord(character)
 
 
+def _compose_fast(text: str) -> tuple[Node, list[tuple[int, int]]] | None:
+    """The node tree by libyaml (ten times faster: seconds for a national plan), with the
+    anchors and aliases met; ``None`` when libyaml is missing, the text is empty or broken:
+    then Python composes it again and says what is wrong in the words staff know."""
+    if not yaml.__with_libyaml__:
+        return None
+    try:
+        marked = []
+        if "&" in text or "*" in text:  # cron fields have '*': look at the events
+            for event in yaml.parse(text, Loader=yaml.CSafeLoader):
+                mark = event.start_mark
+                if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+                    marked.append((mark.line + 1, mark.column + 1) if mark else (1, 1))
+        node = yaml.compose(text, Loader=yaml.CSafeLoader)
+    except yaml.YAMLError:
+        return None
+    return (node, marked) if node is not None else None
+
+
 def parse_yaml(text: str, file: str) -> tuple[Source | None, list[PlanProblem]]:
     """Parse ``text``; return the source (``None`` when unreadable) and the problems seen."""
+    fast = _compose_fast(text)
     try:
-        loader = _Loader(text)
+        loader = _Loader(text if fast is None else "")
         try:
-            node = loader.get_single_node()
+            node = loader.get_single_node() if fast is None else fast[0]
         finally:
             loader.dispose()
     except yaml.MarkedYAMLError as error:
@@ -231,6 +251,6 @@ def parse_yaml(text: str, file: str) -> tuple[Source | None, list[PlanProblem]]:
             "nếu đây là chữ, hãy đặt cả giá trị trong ngoặc kép",
             column=column,
         )
-        for line, column in loader.marked
+        for line, column in (loader.marked if fast is None else fast[1])
     ]
     return Source(file, data, builder.lines), anchors + builder.problems

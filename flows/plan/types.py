@@ -25,9 +25,12 @@ def fail(message: str, **context: Any) -> PydanticCustomError:
     return PydanticCustomError(ERROR_TYPE, message, context or None)
 
 
+_BLANKS = re.compile(r"[ \t]+")
+
+
 def _text(value: Any) -> Any:
     if isinstance(value, str):
-        value = re.sub(r"[ \t]+", " ", unicodedata.normalize("NFC", value)).strip()
+        value = _BLANKS.sub(" ", unicodedata.normalize("NFC", value)).strip()
         if not value:
             raise fail("không được để trống")
     return value

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flows.names import UNIT_PREFIXES, name_key, nfc, suggest, unit_kind
+from flows.names import UNIT_PREFIXES, NameFinder, name_key, nfc, unit_kind
 from flows.plan.schema import Unit, Units
 
 
@@ -38,6 +38,7 @@ class UnitIndex:
         self.placed = [Placed(unit, parents, unit_kind(unit.name)) for parents, unit in root.walk()]
         self._by_key: dict[str, list[Placed]] = {}
         self._by_code: dict[str, Placed] = {}
+        self._finders: dict[int, NameFinder] = {}
         for placed in self.placed:
             self._by_key.setdefault(name_key(placed.unit.name), []).append(placed)
             if placed.unit.code:
@@ -66,8 +67,15 @@ class UnitIndex:
             return Lookup(found, [])
         if named:  # right name, but another parent or another kind of unit
             return Lookup([], [p.path for p in named[:3]])
-        candidates = [p.unit.name for p in self.placed if _inside(p, within)]
-        return Lookup([], suggest(last, candidates))
+        return Lookup([], self.suggest(last, within))
+
+    def suggest(self, name: str, within: Unit | None = None) -> list[str]:
+        """The unit (inside ``within``) that ``name`` was probably meant to be, if any."""
+        finder = self._finders.get(id(within))
+        if finder is None:
+            names = [p.unit.name for p in self.placed if _inside(p, within)]
+            finder = self._finders[id(within)] = NameFinder(names)
+        return finder.suggest(name)
 
 
 def _inside(placed: Placed, within: Unit | None) -> bool:
