@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+from collections import Counter
 from dataclasses import asdict
 from datetime import date, datetime
 from pathlib import Path
@@ -22,6 +23,7 @@ from flows.plan.cache import load_in_state
 
 if TYPE_CHECKING:
     from flows.documents.service import DocumentOptions, DocumentRun
+    from flows.documents.status import Matrix
     from flows.intake.engine import FileOutcome
 
 DEFAULT_PLAN = Path("config/plan.yaml")
@@ -302,8 +304,17 @@ def status(
     as_of: AsOfOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="In kết quả dạng JSON.")] = False,
     database: DatabaseOption = None,
+    every_site: Annotated[
+        bool,
+        typer.Option(
+            "--all",
+            help="In từng đơn vị kể cả khi kế hoạch có nhiều đơn vị (mặc định: từng đơn vị khi "
+            "có không quá 60 đơn vị, nếu nhiều hơn thì bảng tổng hợp theo mốc và theo địa bàn).",
+        ),
+    ] = False,
 ) -> None:
     """Tình hình gửi báo cáo của từng đơn vị, từng mốc, tại một ngày."""
+    from flows.documents.areas import DETAIL_SITES
     from flows.documents.status import SHORT_STATE, status_matrix
 
     plan = _load(plan_path, state)
@@ -315,6 +326,9 @@ def status(
         raise _stop(failure) from None
     if as_json:
         typer.echo(json_rows(matrix.as_dict(), "sites"))
+        return
+    if len(matrix.rows) > DETAIL_SITES and not every_site:
+        print_status_summary(matrix)
         return
     table = Table(title=f"Tình hình gửi báo cáo đến ngày {day:%d/%m/%Y}", title_justify="left")
     table.add_column("Đơn vị")
@@ -331,6 +345,66 @@ def status(
             cells.append(f"{text} {cell.received:%d/%m}" if cell.received else text)
         table.add_row(escape(row.name), *cells)
     _console().print(table)
+
+
+def print_status_summary(matrix: Matrix) -> None:
+    """Where a big campaign stands: each milestone's sites by state, then the reports
+    accepted out of those owed by milestone and by the unit above the sites."""
+    from flows.documents.areas import site_areas
+    from flows.documents.status import SHORT_STATE, State
+
+    plan, day, out = matrix.plan, matrix.as_of, _console()
+    states: list[State] = ["submitted", "late", "rejected", "overdue", "due_soon", "not_due"]
+    title = f"Tình hình gửi báo cáo đến ngày {day:%d/%m/%Y}: {len(matrix.rows):,} đơn vị"
+    table = Table(title=title.replace(",", "."), title_justify="left")
+    for header in ["Mốc", "Hạn", *(SHORT_STATE[s] for s in states), "Phải nộp"]:
+        first = header in ("Mốc", "Hạn")
+        table.add_column(
+            header,
+            justify="left" if header == "Mốc" else "right",
+            no_wrap=first,
+            min_width=None if first else len(_number(len(matrix.rows))),
+        )
+    counts = [
+        Counter(c.state for r in matrix.rows if (c := r.cells.get(m.id))) for m in plan.milestones
+    ]
+    for milestone, counted in zip(plan.milestones, counts, strict=True):
+        cells = [_number(counted[s]) for s in states]
+        table.add_row(
+            escape(milestone.id), f"{milestone.due:%d/%m/%Y}", *cells, _number(counted.total())
+        )
+    out.print(table)
+    grouping = site_areas(plan, matrix.rows).grouping
+    if grouping is not None:
+        owed = [[Counter[bool]() for _ in plan.milestones] for _ in grouping.names]
+        for row, group in zip(matrix.rows, grouping.of_row, strict=True):
+            for n, milestone in enumerate(plan.milestones):
+                cell = row.cells.get(milestone.id)
+                if group is not None and cell is not None:
+                    owed[group][n][cell.state in ("submitted", "late")] += 1
+        by_area = Table(
+            title=f"Số báo cáo đã nhận / phải nộp, theo {grouping.label}", title_justify="left"
+        )
+        by_area.add_column(grouping.header)
+        for milestone in plan.milestones:
+            by_area.add_column(escape(milestone.id), justify="right")
+        for name, counted_here in zip(grouping.names, owed, strict=True):
+            shown = [
+                f"{_number(c[True])}/{_number(c.total())}" if c.total() else "—"
+                for c in counted_here
+            ]
+            by_area.add_row(escape(name), *shown)
+        out.print(by_area)
+    out.print(
+        "Từng đơn vị: thêm --all (hoặc --json), hoặc xem bảng tính kèm báo cáo tổng hợp "
+        "(mohinh report).",
+        markup=False,
+    )
+
+
+def _number(value: int) -> str:
+    """``12.345``: a count as Vietnamese write it."""
+    return f"{value:,}".replace(",", ".")
 
 
 @app.command("remind")

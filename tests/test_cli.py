@@ -165,6 +165,34 @@ def test_status_without_a_ledger_warns_and_writes_nothing(tmp_path: Path) -> Non
     assert not state.exists()
 
 
+def test_status_of_many_sites_sums_up_by_milestone_and_by_unit(tmp_path: Path) -> None:
+    from tests.test_report_size import plan_text
+
+    plan = tmp_path / "vung.yaml"
+    plan.write_text(plan_text(), encoding="utf-8")
+    places = ["--plan", str(plan), "--state", str(tmp_path / "state"), "--as-of", "2027-03-20"]
+    summed = runner.invoke(app, ["status", *places], env={"COLUMNS": "120"})
+    assert summed.exit_code == 0, summed.output
+    lines = summed.stdout.splitlines()
+    assert lines[0] == "Tình hình gửi báo cáo đến ngày 20/03/2027: 240 đơn vị"
+    dang_ky = next(line for line in lines if "dang-ky" in line).split("│")
+    assert [cell.strip() for cell in dang_ky[1:-1]] == [
+        "dang-ky", "15/03/2027", "0", "0", "0", "240", "0", "0", "240"
+    ]  # fmt: skip
+    assert "Số báo cáo đã nhận / phải nộp, theo huyện" in lines
+    by_district = [line.split("│")[1].strip() for line in lines if "0/20 │    0/20" in line]
+    assert len(by_district) == 12
+    assert by_district[:2] == ["Huyện Châu Thành (Tỉnh Một)", "Huyện Số 11"]
+    assert "Xã Số 001" not in summed.stdout
+    every = runner.invoke(app, ["status", *places, "--all"], env={"COLUMNS": "120"})
+    assert every.exit_code == 0, every.output
+    assert sum("Quá hạn" in line for line in every.stdout.splitlines()) == 240
+    listed = runner.invoke(app, ["status", *places, "--json"])
+    data = json.loads(listed.stdout)
+    assert [s["id"] for s in data["sites"]] == [f"xa-{n:03d}" for n in range(1, 241)]
+    assert listed.stdout.count("\n") == 240 + 6  # a site per line
+
+
 def test_remind_then_again_then_simulate(tmp_path: Path) -> None:
     plan = str(ALL_VALID_PLANS[0])
     places = ["--plan", plan, "--state", str(tmp_path / "state")]

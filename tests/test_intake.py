@@ -165,6 +165,39 @@ def test_same_file_twice_is_a_duplicate_counted_once(tmp_path: Path, hai_duong: 
     ledger.close()
 
 
+def test_one_run_records_versions_and_duplicates_in_order(tmp_path: Path, hai_duong: Plan) -> None:
+    """Files of one batch are committed together: a site's second file in the batch is its
+    new current version, the same bytes again point at the first, as across runs."""
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    data = build.write_registration(tmp_path / "a.xlsx", so_ho=1200).read_bytes()
+    (inbox / "1 dk.xlsx").write_bytes(data)
+    (inbox / "2 dk again.xlsx").write_bytes(data)
+    build.write_registration(inbox / "3 dk sua.xlsx", so_ho=1300)
+    for age, name in enumerate(["3 dk sua.xlsx", "2 dk again.xlsx", "1 dk.xlsx"], start=1):
+        stamp = time.time() - 60 * age  # taken oldest first
+        os.utime(inbox / name, (stamp, stamp))
+    outcomes = take(hai_duong, tmp_path)
+    assert [(o.file, o.status) for o in outcomes] == [
+        ("1 dk.xlsx", "accepted"),
+        ("2 dk again.xlsx", "duplicate"),
+        ("3 dk sua.xlsx", "accepted"),
+    ]
+    ledger = Ledger(database_url(tmp_path / "state"), hai_duong.campaign.id)
+    stored = [(r.version, r.current, r.values["so_ho"]) for r in ledger.accepted_records()]
+    assert stored == [(1, False, 1200), (2, True, 1300)]
+    assert ledger.known().records[("cam-giang", "dang-ky")].values["so_ho"] == 1300
+    rows = {row.name: row for row, _ in ledger.files_with_status("accepted", "duplicate")}
+    with ledger.engine.connect() as connection:
+        from sqlalchemy import select
+
+        from flows.intake.ledger import files
+
+        linked = dict(connection.execute(select(files.c.name, files.c.duplicate_of)).all())
+    assert linked["2 dk again.xlsx"] == rows["1 dk.xlsx"].id
+    ledger.close()
+
+
 def test_a_file_still_being_written_waits_then_is_taken(tmp_path: Path, hai_duong: Plan) -> None:
     inbox = tmp_path / "inbox"
     inbox.mkdir()

@@ -10,7 +10,7 @@ import pytest
 from flows.intake.csvfile import decode_text, read_csv, sniff_delimiter
 from flows.intake.issues import Issue
 from flows.intake.limits import Limits
-from flows.intake.reading import Parser
+from flows.intake.reading import Parser, ParserPool
 from flows.intake.sheet import Sheet
 from tests import intake_files as build
 
@@ -33,6 +33,60 @@ def test_a_slow_parse_is_stopped(tmp_path: Path) -> None:
     with Parser(limits) as parser:
         result = parser.parse(big)
     assert isinstance(result, Issue) and result.code == "parser_timeout"
+
+
+def _pool_files(folder: Path) -> list[Path | None]:
+    folder.mkdir()
+    return [
+        build.write_registration(folder / "dk.xlsx"),
+        build.write_encrypted(folder / "locked.xlsx"),
+        None,
+        build.write_empty(folder / "empty.xlsx"),
+        build.write_csv(folder / "dk.csv", build.registration_rows()),
+        build.write_registration(folder / "other.xlsx", huyen="Huyện Gia Lộc"),
+    ]
+
+
+def _outcome(examined: object) -> str | None:
+    """What a pool answered for one file: the first row's unit, or the issue's code."""
+    if examined is None:
+        return None
+    assert hasattr(examined, "sheets") and hasattr(examined, "issues")
+    if examined.sheets is None:
+        return str(examined.issues[0].code)
+    return str(examined.sheets[0].value(6, 1))
+
+
+def test_a_parser_pool_answers_every_file_in_order(tmp_path: Path) -> None:
+    paths = _pool_files(tmp_path / "in")
+    with ParserPool(size=3) as pool:
+        answers = [_outcome(e) for e in pool.examine_each(paths)]
+    assert answers == [
+        "Huyện Cẩm Giàng",
+        "encrypted",
+        None,
+        "empty_file",
+        "Huyện Cẩm Giàng",
+        "Huyện Gia Lộc",
+    ]
+
+
+def test_a_parser_pool_left_midway_answers_the_next_files_right(tmp_path: Path) -> None:
+    paths = _pool_files(tmp_path / "in")
+    with ParserPool(size=2) as pool:
+        examined = pool.examine_each(paths)
+        assert _outcome(next(examined)) == "Huyện Cẩm Giàng"  # the next ones are being read
+        examined.close()
+        assert [_outcome(e) for e in pool.examine_each(paths[5:])] == ["Huyện Gia Lộc"]
+
+
+def test_every_file_of_a_pool_has_its_own_time_limit(tmp_path: Path) -> None:
+    paths = _pool_files(tmp_path / "in")
+    with ParserPool(Limits(parse_seconds=0.001), size=2) as pool:
+        answers = [_outcome(e) for e in pool.examine_each(paths)]
+    assert answers == ["parser_timeout"] * 2 + [None] + ["parser_timeout"] * 3
+    with ParserPool(size=2) as pool:  # and the processes killed for it are started again
+        assert _outcome(next(pool.examine_each(paths[:1]))) == "Huyện Cẩm Giàng"
 
 
 def test_an_unreadable_workbook_is_corrupt(tmp_path: Path) -> None:

@@ -1,14 +1,17 @@
 """Excel workbooks written by the engine: plain tables, and the sender's file marked with issues.
 
-Every value that reaches a cell goes through :func:`set_text_safe`. Text from senders (names,
-notes, whatever they typed) is never allowed to become a formula, an error value or anything
-else a spreadsheet would interpret: a string is always stored as a string cell, and a string
-that Excel or LibreOffice would turn into something else when the cell is edited (it starts
-with ``=``, ``+``, ``-``, ``@``, a digit...) also gets the "quote prefix" style, so that it
-stays text there too. Characters that XML cannot hold are dropped.
+Every value that reaches a cell goes through :func:`set_text_safe` (or, in the workbooks
+:func:`write_workbook` streams, :func:`_cell_xml`, which applies the same rules to the XML it
+writes). Text from senders (names, notes, whatever they typed) is never allowed to become a
+formula, an error value or anything else a spreadsheet would interpret: a string is always
+stored as a string cell, and a string that Excel or LibreOffice would turn into something
+else when the cell is edited (it starts with ``=``, ``+``, ``-``, ``@``, a digit...) also gets
+the "quote prefix" style, so that it stays text there too. Characters that XML cannot hold
+are dropped.
 
 Files are written to a temporary name in the target's folder and moved into place, so a
-reader never sees half a workbook.
+reader never sees half a workbook. :func:`write_workbook` streams its sheets into the file a
+few hundred rows at a time, so its memory does not grow with the rows.
 
 A sender's workbook is marked in a child process (:func:`mark_workbook_apart`, run as
 ``python -m flows.documents.workbooks``) under the parser's memory and time limits: openpyxl
@@ -30,7 +33,9 @@ from contextlib import suppress
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
+from typing import IO
 from xml.parsers import expat
+from xml.sax.saxutils import escape, quoteattr
 
 from openpyxl import Workbook, load_workbook  # type: ignore[import-untyped]
 from openpyxl.cell.cell import Cell, MergedCell  # type: ignore[import-untyped]
@@ -44,6 +49,7 @@ from openpyxl.styles import (  # type: ignore[import-untyped]
 )
 from openpyxl.utils import get_column_letter  # type: ignore[import-untyped]
 from openpyxl.utils.cell import range_boundaries  # type: ignore[import-untyped]
+from openpyxl.utils.datetime import to_excel  # type: ignore[import-untyped]
 from openpyxl.worksheet.hyperlink import Hyperlink  # type: ignore[import-untyped]
 from openpyxl.worksheet.worksheet import Worksheet  # type: ignore[import-untyped]
 
@@ -194,6 +200,8 @@ def _unique_titles(names: list[str]) -> list[str]:
 
 
 def _shown_length(value: AnyValue) -> int:
+    if isinstance(value, str):  # most cells: one line, no need to split
+        return max(map(len, value.splitlines()), default=0) if "\n" in value else len(value)
     if value is None:
         return 0
     if isinstance(value, datetime):
@@ -219,6 +227,23 @@ def estimate_widths(header: list[str], rows: list[list[CellValue]]) -> list[floa
     return widths
 
 
+def _chosen_widths(
+    header: list[str], rows: list[list[CellValue]], widths: list[float] | None
+) -> list[float]:
+    """The given ``widths``, and widths estimated from the content for the columns without."""
+    chosen = estimate_widths(header, rows)
+    for j, width in enumerate(widths or []):
+        if j < len(chosen):
+            chosen[j] = width
+    return chosen
+
+
+def _line_height(text: str, size: float, span: float) -> float:
+    """The height (points) of a row holding ``text`` wrapped across ``span`` characters."""
+    lines = sum(math.ceil(max(len(line), 1) * size / 11 / span) for line in text.splitlines())
+    return max(lines, 1) * size * 1.4 + 4
+
+
 def _fill_table(
     ws: Worksheet,
     header: list[str],
@@ -229,10 +254,7 @@ def _fill_table(
     """Write lines ``above`` the table (each merged across it), then the header and rows, with
     widths, frozen panes and an autofilter; returns the header's row number."""
     count = max([len(header), *(len(r) for r in rows)], default=0)
-    chosen = estimate_widths(header, rows)
-    for j, width in enumerate(widths or []):
-        if j < len(chosen):
-            chosen[j] = width
+    chosen = _chosen_widths(header, rows, widths)
     for j, width in enumerate(chosen, start=1):
         ws.column_dimensions[get_column_letter(j)].width = width
     span = max(sum(chosen), 40.0)
@@ -243,9 +265,7 @@ def _fill_table(
         cell.alignment = Alignment(wrap_text=True, vertical="center")
         if count > 1:
             ws.merge_cells(start_row=i, start_column=1, end_row=i, end_column=count)
-        size = float(font.sz or 11)
-        lines = sum(math.ceil(max(len(line), 1) * size / 11 / span) for line in text.splitlines())
-        ws.row_dimensions[i].height = max(lines, 1) * size * 1.4 + 4
+        ws.row_dimensions[i].height = _line_height(text, float(font.sz or 11), span)
     top = len(above) + 1
     for j, label in enumerate(header, start=1):
         cell = ws.cell(row=top, column=j)
@@ -266,26 +286,302 @@ def _fill_table(
     return top
 
 
+# --------------------------------------------------------------------------- streaming xlsx
+
+# write_workbook streams each sheet's XML straight into the zip, a few hundred rows at a time:
+# nothing grows with the rows, and a cell costs a formatted string instead of the dozens of
+# microseconds openpyxl spends on a Cell object and its style (even in write-only mode). The
+# parts are the ones openpyxl writes, with every cell's text inline (no shared-string table
+# to hold in memory).
+
+_MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+_DOC_RELS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+_PACKAGE_RELS = "http://schemas.openxmlformats.org/package/2006/relationships"
+_XML_HEAD = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+_FLUSH_ROWS = 500  # rows formatted before they go to the zip stream
+_COMPRESS = 6  # zlib level of the parts
+_DATE_FORMAT_ID, _DATETIME_FORMAT_ID = 164, 165
+
+
+@dataclass(frozen=True)
+class _Role:
+    """The cell formats (indexes into styles.xml's cellXfs) of one kind of cell: plain, with
+    the quote prefix, and for a date or a date with a time."""
+
+    plain: int
+    quoted: int
+    date: int
+    datetime: int
+
+
+# cellXfs: (fontId, fillId, borderId, numFmtId, alignment attributes, quote prefix)
+_CELL_FORMATS: list[tuple[int, int, int, int, str, bool]] = [
+    (0, 0, 0, 0, "", False),  # 0: default
+    (2, 0, 0, 0, 'vertical="center" wrapText="1"', False),  # 1: note
+    (2, 0, 0, 0, 'vertical="center" wrapText="1"', True),  # 2: note, quoted
+    (1, 2, 1, 0, 'horizontal="center" vertical="center" wrapText="1"', False),  # 3: header
+    (1, 2, 1, 0, 'horizontal="center" vertical="center" wrapText="1"', True),  # 4: header, quoted
+    (0, 0, 1, 0, 'vertical="top" wrapText="1"', False),  # 5: body
+    (0, 0, 1, 0, 'vertical="top" wrapText="1"', True),  # 6: body, quoted
+    (0, 0, 1, _DATE_FORMAT_ID, 'vertical="top" wrapText="1"', False),  # 7: body, date
+    (0, 0, 1, _DATETIME_FORMAT_ID, 'vertical="top" wrapText="1"', False),  # 8: body, date-time
+]
+_NOTE = _Role(1, 2, 1, 1)
+_HEADER = _Role(3, 4, 3, 3)
+_BODY = _Role(5, 6, 7, 8)
+
+
+def _styles_xml() -> str:
+    font = '<sz val="11"/><name val="Calibri"/><family val="2"/>'
+    fonts = [f"<font>{font}</font>", f'<font><b val="1"/>{font}</font>']
+    fonts.append(f'<font><i val="1"/>{font}</font>')
+    header = HEADER_FILL.fgColor.rgb
+    fills = [
+        '<fill><patternFill patternType="none"/></fill>',
+        '<fill><patternFill patternType="gray125"/></fill>',
+        f'<fill><patternFill patternType="solid"><fgColor rgb="{header}"/>'
+        f'<bgColor rgb="{header}"/></patternFill></fill>',
+    ]
+    line = f'style="thin"><color rgb="{_THIN.color.rgb}"/>'
+    borders = [
+        "<border><left/><right/><top/><bottom/><diagonal/></border>",
+        f"<border><left {line}</left><right {line}</right><top {line}</top>"
+        f"<bottom {line}</bottom><diagonal/></border>",
+    ]
+    formats = "".join(_format_xml(*spec) for spec in _CELL_FORMATS)
+    return (
+        f'{_XML_HEAD}<styleSheet xmlns="{_MAIN_NS}">'
+        f'<numFmts count="2"><numFmt numFmtId="{_DATE_FORMAT_ID}" formatCode="{DATE_FORMAT}"/>'
+        f'<numFmt numFmtId="{_DATETIME_FORMAT_ID}" formatCode="{DATETIME_FORMAT}"/></numFmts>'
+        f'<fonts count="{len(fonts)}">{"".join(fonts)}</fonts>'
+        f'<fills count="{len(fills)}">{"".join(fills)}</fills>'
+        f'<borders count="{len(borders)}">{"".join(borders)}</borders>'
+        '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/>'
+        f'</cellStyleXfs><cellXfs count="{len(_CELL_FORMATS)}">{formats}</cellXfs>'
+        '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>'
+        "</styleSheet>"
+    )
+
+
+def _format_xml(font: int, fill: int, border: int, number: int, align: str, quoted: bool) -> str:
+    """One ``<xf>`` of cellXfs."""
+    flags = [
+        ("applyNumberFormat", bool(number)),
+        ("applyFont", bool(font)),
+        ("applyFill", bool(fill)),
+        ("applyBorder", bool(border)),
+        ("quotePrefix", quoted),
+        ("applyAlignment", bool(align)),
+    ]
+    applied = "".join(f' {name}="1"' for name, on in flags if on)
+    start = f'<xf numFmtId="{number}" fontId="{font}" fillId="{fill}" borderId="{border}" xfId="0"'
+    return f"{start}{applied}><alignment {align}/></xf>" if align else f"{start}{applied}/>"
+
+
+def _text_xml(text: str) -> str:
+    """Text as element content: escaped, a carriage return kept as one."""
+    return escape(text).replace("\r", "&#13;")
+
+
+def _cell_xml(ref: str, raw: AnyValue, role: _Role) -> str:
+    """One ``<c>`` element: ``value`` made safe (:func:`safe_cell_value`), a string always
+    a string (never a formula), with the quote prefix when a spreadsheet would read it as
+    something else (:func:`needs_quote_prefix`); dates day first. Anything else (a time of
+    day) is written as its text."""
+    value = safe_cell_value(raw)
+    if isinstance(value, str):
+        style = role.quoted if needs_quote_prefix(value) else role.plain
+        return (
+            f'<c r="{ref}" s="{style}" t="inlineStr"><is><t xml:space="preserve">'
+            f"{_text_xml(value)}</t></is></c>"
+        )
+    if value is None:
+        return f'<c r="{ref}" s="{role.plain}"/>'
+    if isinstance(value, bool):
+        return f'<c r="{ref}" s="{role.plain}" t="b"><v>{int(value)}</v></c>'
+    if isinstance(value, int | float):
+        return f'<c r="{ref}" s="{role.plain}"><v>{value!r}</v></c>'
+    if isinstance(value, datetime):
+        style = role.datetime if value.time() != time() else role.date
+        return f'<c r="{ref}" s="{style}"><v>{to_excel(value)!r}</v></c>'
+    if isinstance(value, date):
+        return f'<c r="{ref}" s="{role.date}"><v>{to_excel(value)!r}</v></c>'
+    return _cell_xml(ref, str(value), role)  # a time of day, a duration
+
+
+def _row_xml(number: int, letters: list[str], values: list[CellValue], role: _Role) -> str:
+    cells = "".join(
+        _cell_xml(f"{letter}{number}", value, role)
+        for letter, value in zip(letters, values, strict=False)
+    )
+    return f'<row r="{number}">{cells}</row>'
+
+
+@dataclass(frozen=True)
+class _Layout:
+    """Where a sheet's table sits: its columns and widths, the header's row, the last row."""
+
+    table: SheetTable
+    count: int
+    widths: list[float]
+
+    @property
+    def top(self) -> int:
+        """The header's row (below the note, if any)."""
+        return 2 if self.table.note else 1
+
+    @property
+    def filtered(self) -> str | None:
+        """The autofilter's range: the header and every row (at least one)."""
+        if not self.count:
+            return None
+        last = self.top + max(len(self.table.rows), 1)
+        return f"A{self.top}:{get_column_letter(self.count)}{last}"
+
+
+def _layout(table: SheetTable) -> _Layout:
+    count = max([len(table.header), *(len(r) for r in table.rows)], default=0)
+    return _Layout(table, count, _chosen_widths(table.header, table.rows, table.widths))
+
+
+def _write_sheet(stream: IO[bytes], layout: _Layout | None, selected: bool) -> None:
+    """Stream one worksheet's XML: view (frozen below the header), column widths, the note
+    merged across the table, the header, the rows (a few hundred at a time), the autofilter."""
+    write = stream.write
+    write(f'{_XML_HEAD}<worksheet xmlns="{_MAIN_NS}" xmlns:r="{_DOC_RELS}">'.encode())
+    view = '<sheetView workbookViewId="0"' + (' tabSelected="1"' if selected else "")
+    table = layout.table if layout is not None else SheetTable("", [], [])
+    note = ""
+    if table.note:
+        span = max(sum(layout.widths), 40.0) if layout is not None else 40.0
+        height = _line_height(table.note, 11.0, span)
+        note = f'<row r="1" ht="{height:g}" customHeight="1">{_cell_xml("A1", table.note, _NOTE)}'
+        note += "</row>"
+    if layout is None or not layout.count:
+        write(f"<sheetViews>{view}/></sheetViews><sheetData>{note}</sheetData>".encode())
+        write(_SHEET_END.encode())
+        return
+    count, top = layout.count, layout.top
+    letters = [get_column_letter(j) for j in range(1, count + 1)]
+    below = f"A{top + 1}"
+    head = [
+        f'<dimension ref="A1:{letters[-1]}{top + len(table.rows)}"/>',
+        f'<sheetViews>{view}><pane ySplit="{top}" topLeftCell="{below}" activePane="bottomLeft"'
+        f' state="frozen"/><selection pane="bottomLeft" activeCell="{below}" sqref="{below}"/>'
+        "</sheetView></sheetViews>",
+        '<sheetFormatPr defaultRowHeight="15"/><cols>',
+        *(
+            f'<col min="{j}" max="{j}" width="{width:g}" customWidth="1"/>'
+            for j, width in enumerate(layout.widths, start=1)
+        ),
+        f"</cols><sheetData>{note}",
+        _row_xml(top, letters, list(table.header), _HEADER),
+    ]
+    write("".join(head).encode())
+    for start in range(0, len(table.rows), _FLUSH_ROWS):
+        chunk = table.rows[start : start + _FLUSH_ROWS]
+        first = top + 1 + start
+        rows = (_row_xml(first + i, letters, row, _BODY) for i, row in enumerate(chunk))
+        write("".join(rows).encode())
+    tail = [f'</sheetData><autoFilter ref="{layout.filtered}"/>']
+    if table.note and count > 1:
+        tail.append(f'<mergeCells count="1"><mergeCell ref="A1:{letters[-1]}1"/></mergeCells>')
+    write("".join([*tail, _SHEET_END]).encode())
+
+
+_SHEET_END = (
+    '<pageMargins left="0.75" right="0.75" top="1" bottom="1" header="0.5" footer="0.5"/>'
+    "</worksheet>"
+)
+
+
+def _package_parts(titles: list[str], layouts: list[_Layout | None]) -> dict[str, str]:
+    """Every part but the worksheets: content types, relationships, workbook, styles."""
+    sheets = range(1, len(titles) + 1)
+    types = "".join(
+        f'<Override PartName="/xl/worksheets/sheet{n}.xml" ContentType="application/'
+        'vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
+        for n in sheets
+    )
+    office = "application/vnd.openxmlformats-officedocument"
+    names = "".join(
+        f'<definedName name="_xlnm._FilterDatabase" localSheetId="{n - 1}" hidden="1">'
+        f"{escape(_quoted(title))}!{_absolute(layout.filtered)}</definedName>"
+        for n, title, layout in zip(sheets, titles, layouts, strict=True)
+        if layout is not None and layout.filtered
+    )
+    return {
+        "[Content_Types].xml": (
+            f'{_XML_HEAD}<Types xmlns="http://schemas.openxmlformats.org/package/2006/'
+            'content-types"><Default Extension="rels" ContentType="application/'
+            'vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" '
+            'ContentType="application/xml"/><Override PartName="/xl/workbook.xml" '
+            f'ContentType="{office}.spreadsheetml.sheet.main+xml"/>{types}'
+            f'<Override PartName="/xl/styles.xml" ContentType="{office}.spreadsheetml.styles'
+            '+xml"/><Override PartName="/docProps/core.xml" ContentType="application/'
+            'vnd.openxmlformats-package.core-properties+xml"/></Types>'
+        ),
+        "_rels/.rels": (
+            f'{_XML_HEAD}<Relationships xmlns="{_PACKAGE_RELS}">'
+            f'<Relationship Id="rId1" Type="{_DOC_RELS}/officeDocument" '
+            'Target="xl/workbook.xml"/><Relationship Id="rId2" Type="http://schemas.'
+            'openxmlformats.org/package/2006/relationships/metadata/core-properties" '
+            'Target="docProps/core.xml"/></Relationships>'
+        ),
+        "docProps/core.xml": (
+            f'{_XML_HEAD}<cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/'
+            'package/2006/metadata/core-properties" xmlns:dc="http://purl.org/dc/elements/'
+            f'1.1/"><dc:creator>{AUTHOR}</dc:creator></cp:coreProperties>'
+        ),
+        "xl/workbook.xml": (
+            f'{_XML_HEAD}<workbook xmlns="{_MAIN_NS}" xmlns:r="{_DOC_RELS}"><workbookPr/>'
+            '<bookViews><workbookView activeTab="0"/></bookViews><sheets>'
+            + "".join(
+                f'<sheet name={quoteattr(title)} sheetId="{n}" r:id="rId{n}"/>'
+                for n, title in zip(sheets, titles, strict=True)
+            )
+            + "</sheets>"
+            + (f"<definedNames>{names}</definedNames>" if names else "")
+            + '<calcPr calcId="124519" fullCalcOnLoad="1"/></workbook>'
+        ),
+        "xl/_rels/workbook.xml.rels": (
+            f'{_XML_HEAD}<Relationships xmlns="{_PACKAGE_RELS}">'
+            + "".join(
+                f'<Relationship Id="rId{n}" Type="{_DOC_RELS}/worksheet" '
+                f'Target="worksheets/sheet{n}.xml"/>'
+                for n in sheets
+            )
+            + f'<Relationship Id="rId{len(titles) + 1}" Type="{_DOC_RELS}/styles" '
+            'Target="styles.xml"/></Relationships>'
+        ),
+        "xl/styles.xml": _styles_xml(),
+    }
+
+
+def _absolute(ref: str | None) -> str:
+    """``A2:E12`` -> ``$A$2:$E$12``."""
+    return ":".join(re.sub(r"([A-Z]+)(\d+)", r"$\1$\2", part) for part in (ref or "").split(":"))
+
+
 def write_workbook(path: Path, sheets: list[SheetTable]) -> None:
     """Write ``sheets`` as an .xlsx at ``path`` (atomically; an empty list gives one empty sheet).
 
     Each sheet has its note line (if any), a bold header with a fill, frozen panes below the
-    header, an autofilter, column widths, wrapped text and dates as dd/mm/yyyy.
+    header, an autofilter, column widths, wrapped text and dates as dd/mm/yyyy. Every value
+    goes in the way :func:`set_text_safe` puts it: text stays text. The sheets are streamed
+    into the file: memory does not grow with the rows.
     """
-    workbook = Workbook()
-    default = workbook.active
-    titles = _unique_titles([s.title for s in sheets])
-    for table, title in zip(sheets, titles, strict=True):
-        ws = workbook.create_sheet(title)
-        above = [(table.note, Font(italic=True))] if table.note else []
-        _fill_table(ws, table.header, table.rows, table.widths, above)
-    if sheets and default is not None:
-        workbook.remove(default)
-    elif default is not None:
-        default.title = "Trang 1"
-    workbook.active = 0
-    with atomic_target(path) as temporary:
-        workbook.save(temporary)
+    titles = _unique_titles([s.title for s in sheets]) or ["Trang 1"]
+    layouts: list[_Layout | None] = [_layout(s) for s in sheets] or [None]
+    with (
+        atomic_target(path) as temporary,
+        zipfile.ZipFile(temporary, "w", zipfile.ZIP_DEFLATED, compresslevel=_COMPRESS) as package,
+    ):
+        for name, text in _package_parts(titles, layouts).items():
+            package.writestr(name, text.encode())
+        for number, layout in enumerate(layouts, start=1):
+            with package.open(f"xl/worksheets/sheet{number}.xml", "w") as stream:
+                _write_sheet(stream, layout, selected=number == 1)
 
 
 # --------------------------------------------------------------------------- marking a file
