@@ -399,3 +399,22 @@ def test_letters_say_how_long_is_left_for_what_is_not_yet_due(
     for text in both:
         assert "hạn 31/08/2017; chưa nhận được, còn 3 ngày nữa đến hạn." in text
         assert "đã quá hạn 3 ngày" not in text
+
+
+def _cells(data: bytes) -> dict[str, list[tuple[Any, ...]]]:
+    book = openpyxl.load_workbook(io.BytesIO(data))
+    return {ws.title: list(ws.iter_rows(values_only=True)) for ws in book.worksheets}
+
+
+@pytest.mark.parametrize("plan_file", SHIPPED_PLANS, ids=lambda p: p.name)
+def test_many_forms_built_on_every_core_are_the_forms_built_here(plan_file: Path) -> None:
+    from flows.forms import build_forms
+    from flows.parallel import PARALLEL_FROM
+
+    plan = load_plan(plan_file)
+    wanted = [(m, s) for m in plan.milestones for s in plan.sites_of(m)]
+    wanted = (wanted * PARALLEL_FROM)[:PARALLEL_FROM]  # enough to start workers
+    spread = list(build_forms(plan, wanted, processes=2))
+    assert [_cells(data) for data in spread] == [
+        _cells(build_form(plan, milestone, site)) for milestone, site in wanted
+    ]

@@ -11,12 +11,10 @@ processes. A missing variable is an error naming the template and the variable, 
 from __future__ import annotations
 
 import io
-import os
 import re
 import unicodedata
 import zipfile
 from collections.abc import Iterator, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,6 +26,7 @@ from lxml import etree
 from markupsafe import Markup, escape
 
 from flows.errors import MohinhError
+from flows.parallel import spread
 
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 RENDERED_PARTS = re.compile(r"word/(document|header\d*|footer\d*)\.xml")
@@ -43,7 +42,6 @@ GUARD = "\ue000"  # a private-use character no document needs
 BRACE_ESCAPE = re.compile(r"([{}%])_")
 # docxtpl turns these into tabs, paragraphs and page breaks: user text keeps them as spaces.
 LAYOUT_CONTROLS = str.maketrans({"\t": " ", "\a": " ", "\f": " ", "\v": " "})
-PARALLEL_FROM = 40  # below this many documents, starting worker processes costs more
 PARAGRAPH_BREAK = "\a"  # docxtpl ends the paragraph here and opens one of the same style
 UNDEFINED_NAME = re.compile(r"'([^']+)' is undefined|has no attribute '([^']+)'")
 
@@ -260,13 +258,6 @@ def render_many(
     """Render many documents of one template, in order. Many are spread over ``processes``
     worker processes (default: one per core), each compiling the template once; few are
     rendered here, where starting processes would cost more than it saves."""
-    processes = processes or os.cpu_count() or 1
-    if processes == 1 or len(contexts) < PARALLEL_FROM:
-        for context in contexts:
-            yield template.render(context)
-        return
-    chunk = max(1, len(contexts) // (processes * 8))
-    with ProcessPoolExecutor(
-        processes, initializer=_start_worker, initargs=(template.path,)
-    ) as pool:
-        yield from pool.map(_render_in_worker, contexts, chunksize=chunk)
+    return spread(
+        template.render, contexts, _render_in_worker, _start_worker, (template.path,), processes
+    )

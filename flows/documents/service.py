@@ -164,17 +164,18 @@ def remind(
 def attach_forms(plan: Plan, outbox: Outbox, letters: list[Letter]) -> None:
     """The blank form of every milestone a letter asks for, next to the letter (written again
     each time, so it follows the plan)."""
-    from flows.forms import build_form
+    from flows.forms import build_forms
 
+    wanted = []
     for letter in letters:
         site = plan.site_by_id(letter.site)
         for reminder in letter.reminders:
             milestone = next((m for m in plan.milestones if m.id == reminder.milestone), None)
-            if site is None or milestone is None:
-                continue
-            relative = f"{outbox.site_folder(site.id)}/{form_file_name(milestone.id, site.id)}"
-            data = build_form(plan, milestone, site)
-            outbox.write(relative, data, "form", site=site.id, milestone=milestone.id)
+            if site is not None and milestone is not None:
+                wanted.append((milestone, site))
+    for (milestone, site), data in zip(wanted, build_forms(plan, wanted), strict=True):
+        relative = f"{outbox.site_folder(site.id)}/{form_file_name(milestone.id, site.id)}"
+        outbox.write(relative, data, "form", site=site.id, milestone=milestone.id)
 
 
 def feedback(
