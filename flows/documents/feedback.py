@@ -125,12 +125,7 @@ def write_feedback(
     as_of: date,
 ) -> list[Document]:
     """Feedback for every file that needs it and has none yet; the ledger rows to remember."""
-    done = {d.key for d in ledger.documents("feedback")}
-    owed = [
-        (row, day)
-        for row, day in ledger.files_with_status("rejected", "accepted", "duplicate")
-        if needs_feedback(row) and feedback_key(row.id) not in done
-    ]
+    owed = [(row, day) for row, day in ledger.owing_feedback() if needs_feedback(row)]
     documents: list[Document] = []
     if not owed:
         return documents

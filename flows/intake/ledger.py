@@ -31,11 +31,13 @@ from sqlalchemy import (
     Table,
     UniqueConstraint,
     bindparam,
+    cast,
     create_engine,
     event,
     func,
     literal,
     make_url,
+    or_,
     select,
     text,
     update,
@@ -497,6 +499,32 @@ class Ledger:
         query = (
             select(files)
             .where(files.c.campaign == self.campaign, files.c.status.in_(statuses))
+            .order_by(files.c.id)
+        )
+        with self.engine.connect() as connection:
+            return [(_file_row(r), r["as_of"]) for r in connection.execute(query).mappings()]
+
+    def owing_feedback(self) -> list[tuple[FileRow, date]]:
+        """Placed files that need a feedback sheet (rejected, or carrying an issue) and have
+        none yet, each with its intake day, oldest first. Found by the database: a run reads
+        only what it owes, not the whole campaign's files."""
+        answered = (
+            select(documents.c.id)
+            .where(
+                documents.c.campaign == files.c.campaign,
+                documents.c.key == literal("feedback:").concat(cast(files.c.id, String)),
+            )
+            .exists()
+        )
+        query = (
+            select(files)
+            .where(
+                files.c.campaign == self.campaign,
+                files.c.placed.is_(True),
+                or_(files.c.status == "rejected", func.json_array_length(files.c.issues) > 0),
+                files.c.status.in_(("rejected", "accepted", "duplicate")),
+                ~answered,
+            )
             .order_by(files.c.id)
         )
         with self.engine.connect() as connection:
