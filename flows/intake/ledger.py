@@ -51,6 +51,8 @@ from flows.intake.issues import Issue
 from flows.intake.validate import Known, Prior, Record
 
 metadata = MetaData()
+SCHEMA_LOCK = int.from_bytes(hashlib.sha256(b"mohinh-schema").digest()[:8], "big", signed=True)
+"""The PostgreSQL advisory lock under which the tables are created."""
 IN_CHUNK = 500  # values in one SQL IN (...), well below any database's limit
 
 files = Table(
@@ -269,7 +271,10 @@ class Ledger:
             self.engine: Engine = create_engine(url)
             if self.engine.dialect.name == "sqlite":
                 event.listen(self.engine, "connect", _sqlite_pragmas)
-            metadata.create_all(self.engine)
+            with self.engine.begin() as connection:
+                if self.engine.dialect.name == "postgresql":  # two first runs at once
+                    connection.execute(select(func.pg_advisory_xact_lock(SCHEMA_LOCK)))
+                metadata.create_all(connection)
         except SQLAlchemyError as failure:
             raise LedgerError(
                 f"Không mở được sổ theo dõi (cơ sở dữ liệu) {url}: {failure}"
