@@ -8,7 +8,7 @@ STAMP := $(VENV)/.synced
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: run test bench lint format lock clean
+.PHONY: run test bench bench-national lint format lock clean
 
 RUN := .run
 
@@ -33,10 +33,16 @@ run: $(STAMP)
 	$(MOHINH) run --plan config/plan.yaml --inbox $(RUN)/inbox $(DIRS) --as-of $(REPORT_DAY) \
 		--settle 0 --min-age 0
 
+# bench/national.py at its small size (3,000 communes, 4,000 files); bench-national at the
+# issue's size (10,000 communes, 40,000 files, 3,000 letters). See bench/RESULTS.md.
 bench: $(STAMP)
 	$(VENV)/bin/python bench/intake.py
 	$(VENV)/bin/python bench/documents.py
 	$(VENV)/bin/python bench/cycle.py
+	$(VENV)/bin/python bench/national.py
+
+bench-national: $(STAMP)
+	$(VENV)/bin/python bench/national.py --sites 10000 --files 40000 --letters 3000 --naive 300
 
 test: $(STAMP)
 	$(VENV)/bin/ruff check flows tests bench samples templates

@@ -465,22 +465,18 @@ class Ledger:
 
     def accepted_records(self, values: bool = True) -> list[StoredRecord]:
         """Every accepted record, all versions, oldest first; without their values (empty)
-        unless ``values`` (reading them is most of the cost at national size)."""
-        stored = records.c["values"] if values else literal(None).label("values")
-        query = (
-            select(
-                records.c.site,
-                records.c.milestone,
-                records.c.version,
-                records.c.as_of,
-                stored,
-                files.c.name,
-                records.c.current,
-            )
-            .join(files, files.c.id == records.c.file_id)
-            .where(records.c.campaign == self.campaign)
-            .order_by(records.c.id)
-        )
+        and file names (empty) unless ``values``: status and reminders need neither, and at
+        national size reading them is most of the cost."""
+        columns: list[Any] = [records.c.site, records.c.milestone, records.c.version]
+        columns.append(records.c.as_of)
+        if values:
+            columns += [records.c["values"], files.c.name]
+        else:
+            columns += [literal(None).label("values"), literal("").label("name")]
+        query = select(*columns, records.c.current)
+        if values:
+            query = query.join(files, files.c.id == records.c.file_id)
+        query = query.where(records.c.campaign == self.campaign).order_by(records.c.id)
         with self.engine.connect() as connection:
             return [
                 StoredRecord(site, milestone, version, day, found or {}, name, bool(current))
