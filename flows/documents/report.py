@@ -470,11 +470,12 @@ class Report:
                     f"{milestone.name}: {shown_value(len(days))} đơn vị nộp muộn ({spread})"
                 )
         if lines:
-            lines.append(
-                f"Danh sách từng đơn vị: xem trang “{LATE_SHEET}” của {WORKBOOK}"
-                f"{self._where_tables()}"
-            )
+            lines.append(self._listed_in(LATE_SHEET))
         return lines
+
+    def _listed_in(self, sheet: str) -> str:
+        """Where the sites a summary counts are listed one by one."""
+        return f"Danh sách từng đơn vị: xem trang “{sheet}” của {WORKBOOK}{self._where_tables()}"
 
     def missing_summary(self) -> list[str]:
         """The reports past due and not accepted, counted per milestone, and where the list
@@ -502,10 +503,7 @@ class Report:
                     f"quá hạn {(as_of - milestone.due).days} ngày"
                 )
         if lines:
-            lines.append(
-                f"Danh sách từng đơn vị: xem trang “{MISSING_SHEET}” của {WORKBOOK}"
-                f"{self._where_tables()}"
-            )
+            lines.append(self._listed_in(MISSING_SHEET))
         return lines
 
     def ready_summary(self) -> list[str]:

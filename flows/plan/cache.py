@@ -21,7 +21,6 @@ import hashlib
 import io
 import os
 import pickle
-import secrets
 import sys
 import time
 from collections.abc import Iterator
@@ -36,6 +35,7 @@ import yaml
 from pydantic import BaseModel
 
 import flows
+from flows.documents.atomic import TEMPORARY_SUFFIX, write_atomic
 from flows.plan.loader import file_sha256, load_plan
 from flows.plan.schema import Plan
 
@@ -43,7 +43,6 @@ FORMAT = 2  # bump when the entry layout changes
 KEEP = 4  # entries kept per state folder (a plan or two, and their recent versions)
 STALE_TEMPORARY_SECONDS = 3600  # a half-written entry older than this was left by a crash
 SUFFIX = ".pickle"
-TEMPORARY_SUFFIX = ".tmp"
 
 Stamp = tuple[str, int, int, int]  # path, mtime (ns), size, inode
 """What ``os.stat`` says of a file: enough to notice, without reading it, that it changed."""
@@ -259,25 +258,6 @@ def rebuild_model(kind: type[BaseModel], values: dict[str, Any], fields_set: set
     _set(model, "__pydantic_extra__", None)
     _set(model, "__pydantic_private__", None)
     return model
-
-
-def write_atomic(target: Path, data: bytes) -> None:
-    """Write ``data`` to ``target`` through a temporary file and a rename, so a reader sees the
-    old entry, the new one whole, or none. No fsync: an entry torn by a power cut does not
-    unpickle, and is a miss. Created with the process umask (``flows.documents.atomic`` does
-    the same for documents), so staff sharing the state folder can all read it."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    temporary = target.with_name(f".{target.name}.{secrets.token_hex(6)}{TEMPORARY_SUFFIX}")
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
-    descriptor = os.open(temporary, flags, 0o666)
-    try:
-        with os.fdopen(descriptor, "wb") as stream:
-            stream.write(data)
-        os.replace(temporary, target)
-    except BaseException:
-        with suppress(OSError):
-            temporary.unlink()
-        raise
 
 
 def prune(folder: Path) -> None:
