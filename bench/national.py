@@ -1112,15 +1112,17 @@ def step_cli(argv: list[str], clear: list[str] | None = None, count: str | None 
     imported = time.perf_counter()
     for folder in clear or []:
         shutil.rmtree(folder, ignore_errors=True)
-    began = time.perf_counter()
+    began, cpu = time.perf_counter(), time.process_time()
     try:
         code = flows.cli.app(args=argv, standalone_mode=False, prog_name="mohinh")
     except SystemExit as stop:
         code = stop.code
-    seconds = time.perf_counter() - began
+    seconds, cpu = time.perf_counter() - began, time.process_time() - cpu
     sys.stdout.flush()
     written = len(list(Path(count).rglob("*.docx"))) if count else None
-    _answer({"imports": imported - started, "work": seconds, "code": code, "docx": written})
+    _answer(
+        {"imports": imported - started, "work": seconds, "cpu": cpu, "code": code, "docx": written}
+    )
 
 
 def step_lookup(plan: str, tries: int = 20) -> None:
@@ -1236,7 +1238,7 @@ class Bench:
     def cli(self, label: str, argv: list[str], clear: list[Path] | None = None,
             fresh: Callable[[int], dict[str, Any]] | None = None) -> dict[str, Any]:  # fmt: skip
         """``repeat`` runs of a ``mohinh`` command, each after a bare-import baseline run."""
-        works, walls, bases, imports, rss, docx = [], [], [], [], 0, []
+        works, cpus, walls, bases, imports, rss, docx = [], [], [], [], [], 0, []
         for attempt in range(self.repeat):
             base = imports_only(self.log(f"{label}-imports"))
             extra = fresh(attempt) if fresh else {}
@@ -1251,22 +1253,25 @@ class Bench:
                 raise RuntimeError(f"mohinh {' '.join(argv)} exited {run.result['code']}")
             bases.append(base.wall)
             works.append(run.result["work"])
+            cpus.append(run.result["cpu"])
             walls.append(run.wall)
             imports.append(run.result["imports"])
             rss = max(rss, run.rss_kib)
             docx.append(run.result.get("docx"))
         found = {
             "work": statistics.median(works),
+            "cpu": statistics.median(cpus),
             "wall": statistics.median(walls),
             "baseline": statistics.median(bases),
             "imports": statistics.median(imports),
             "rss_kib": rss,
-            "runs": {"work": works, "wall": walls, "baseline": bases},
+            "runs": {"work": works, "cpu": cpus, "wall": walls, "baseline": bases},
             "docx": docx,
         }
         self.raw[label] = found
         self.say(
-            f"  {label}: work {found['work']:.3f} s after its imports ({found['imports']:.2f} s); "
+            f"  {label}: work {found['work']:.3f} s ({found['cpu']:.3f} s of CPU) after its "
+            f"imports ({found['imports']:.2f} s); "
             f"process wall {found['wall']:.2f} s; baseline `import flows.cli` "
             f"{found['baseline']:.2f} s; peak RSS {rss / 1024:.0f} MiB"
         )
@@ -1441,7 +1446,10 @@ def p4(bench: Bench, made: Generated, place: Path) -> None:
 
 
 def _extra(found: dict[str, Any]) -> str:
-    return f"its imports {found['imports']:.2f} s, process {found['wall']:.2f} s"
+    return (
+        f"CPU {found['cpu']:.3f} s; its imports {found['imports']:.2f} s, "
+        f"process {found['wall']:.2f} s"
+    )
 
 
 def _count(folder: Path) -> Callable[[int], dict[str, Any]]:

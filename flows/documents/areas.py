@@ -51,7 +51,13 @@ class Areas:
 
 def _kinds(units: list[Unit], level: int, levels: int) -> tuple[str, str]:
     """The label and header of a level: its units' kinds, the most common first."""
-    counted = Counter(kind for u in units if (kind := unit_kind(u.name)) is not None)
+    distinct = Counter(id(u) for u in units)
+    by_id = {id(u): u for u in units}
+    counted: Counter[str] = Counter()
+    for key, times in distinct.items():
+        kind = unit_kind(by_id[key].name)
+        if kind is not None:
+            counted[kind] += times
     label = ", ".join(kind for kind, _ in counted.most_common())
     if not label:
         label = "địa bàn" if levels == 1 else f"địa bàn cấp {level + 1}"
@@ -61,7 +67,25 @@ def _kinds(units: list[Unit], level: int, levels: int) -> tuple[str, str]:
 def site_areas(plan: Plan, rows: list[SiteRow]) -> Areas:
     """Where the sites of ``rows`` sit in the plan's unit tree, and which level above them
     groups them best: the deepest with at most :data:`AREA_ROWS` units."""
-    order = {id(p.unit): n for n, p in enumerate(plan.unit_index.placed)}
+    chains, labels = _chains(plan, rows)
+    names = [
+        [c[level].name if level < len(c) - 1 else "" for level in range(len(labels))]
+        for c in chains
+    ]
+    return Areas([header for _, header in labels], names, _grouping(plan, chains, labels))
+
+
+def site_grouping(plan: Plan, rows: list[SiteRow]) -> Grouping | None:
+    """The grouping of :func:`site_areas` alone (``mohinh status`` needs no more)."""
+    return _grouping(plan, *_chains(plan, rows))
+
+
+Chain = tuple[Unit, ...]
+
+
+def _chains(plan: Plan, rows: list[SiteRow]) -> tuple[list[Chain], list[tuple[str, str]]]:
+    """Each row's units from the top level down to its own, and each level's label and
+    header."""
     chains = []
     for row in rows:
         placed = plan.unit_of(row.site)
@@ -71,11 +95,13 @@ def site_areas(plan: Plan, rows: list[SiteRow]) -> Areas:
         _kinds([c[level] for c in chains if level < len(c) - 1], level, levels)
         for level in range(levels)
     ]
-    names = [
-        [c[level].name if level < len(c) - 1 else "" for level in range(levels)] for c in chains
-    ]
-    grouping = None
-    for level in reversed(range(levels)):
+    return chains, labels
+
+
+def _grouping(plan: Plan, chains: list[Chain], labels: list[tuple[str, str]]) -> Grouping | None:
+    """The sites by their unit at the deepest level with at most :data:`AREA_ROWS` units."""
+    order = {id(p.unit): n for n, p in enumerate(plan.unit_index.placed)}
+    for level in reversed(range(len(labels))):
         # A site sitting higher than the others is its own group at deeper levels.
         at = [min(level, len(c) - 1) for c in chains]
         units = [c[k] for c, k in zip(chains, at, strict=True)]
@@ -85,14 +111,10 @@ def site_areas(plan: Plan, rows: list[SiteRow]) -> Areas:
             ordered = sorted(distinct.values(), key=lambda u: order.get(id(u), 0))
             index = {id(u): n for n, u in enumerate(ordered)}
             label, header = labels[level]
-            grouping = Grouping(
-                label,
-                header,
-                _distinct_names(ordered, parents),
-                [index[id(u)] for u in units],
+            return Grouping(
+                label, header, _distinct_names(ordered, parents), [index[id(u)] for u in units]
             )
-            break
-    return Areas([header for _, header in labels], names, grouping)
+    return None
 
 
 def _distinct_names(units: list[Unit], parents: dict[int, str]) -> list[str]:

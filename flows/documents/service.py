@@ -136,26 +136,28 @@ def remind(
         matrix = standing.build_matrix(
             plan, standing.Evidence.from_ledger(ledger, values=False), as_of
         )
-        sent = {d.key for d in ledger.documents("reminder")}
-        if force:
-            sent = {d.key for d in ledger.documents("reminder") if d.day != as_of}
-            today = {d.key for d in ledger.documents("reminder") if d.day == as_of}
+        written = ledger.documents("reminder") if force else None
+        if written is not None:
+            sent = {d.key for d in written if d.day != as_of}
+            today = {d.key for d in written if d.day == as_of}
             due = [
                 r
                 for r in standing.reminders_due(plan, matrix, set())
                 if r.key in today or r.key not in sent
             ]
         else:
-            due = standing.reminders_due(plan, matrix, sent)
+            due = standing.reminders_due(plan, matrix, ledger.document_keys("reminder"))
+        if due and written is None:  # the letters' wording and file names need the rest
+            written = ledger.documents("reminder")
         outbox = Outbox(outbox_root, "remind", as_of, _now())
         earlier = frozenset(
             (site, milestone)
-            for d in ledger.documents("reminder")
+            for d in written or []
             if d.day < as_of
             for _, site, milestone, _ in [d.key.split(":", 3)]
         )
         letters = build_letters(plan, matrix, due, earlier)
-        paths = {d.path for d in ledger.documents("reminder")}
+        paths = {d.path for d in written or []}
         documents = write_letters(template, letters, outbox, as_of, paths, replace=force)
         attach_forms(plan, outbox, letters)
         return _finish(outbox, ledger, documents, options.pdf, state)

@@ -53,21 +53,36 @@ class Refused:
 
 @dataclass(frozen=True)
 class Evidence:
-    """What the ledger holds: accepted records (every version) and rejected files."""
+    """What the ledger holds: accepted records (every version), the first day each (site,
+    milestone) had an accepted record, and rejected files. ``receipts`` is worked out from
+    ``records`` when not given; status and reminders read only the receipts."""
 
     records: list[StoredRecord] = field(default_factory=list)
     refused: list[Refused] = field(default_factory=list)
+    receipts: dict[tuple[str, str], date] | None = None
+
+    def __post_init__(self) -> None:
+        if self.receipts is None:
+            first: dict[tuple[str, str], date] = {}
+            for record in self.records:
+                key = (record.site, record.milestone)
+                if key not in first or record.day < first[key]:
+                    first[key] = record.day
+            object.__setattr__(self, "receipts", first)
 
     @classmethod
     def from_ledger(cls, ledger: Ledger, values: bool = True) -> Evidence:
-        """Everything the ledger knows for its campaign; the records' values only when
-        ``values`` (the report shows them, status and reminders do not)."""
+        """Everything the ledger knows for its campaign; the records themselves (with their
+        values) only when ``values``: the report shows them, status and reminders need only
+        the first day of each (site, milestone), which the database aggregates."""
         refused = [
             Refused(sites, milestone, day, name)
             for sites, milestone, day, name in ledger.rejected_files()
             if milestone and sites
         ]
-        return cls(ledger.accepted_records(values), refused)
+        if values:
+            return cls(ledger.accepted_records(), refused)
+        return cls([], refused, ledger.first_receipts())
 
 
 @dataclass(frozen=True)
@@ -138,42 +153,59 @@ def build_matrix(plan: Plan, evidence: Evidence, as_of: date) -> Matrix:
     """Every site's cells on ``as_of``, counting only what came in by then.
 
     Linear in sites, milestones and records: what depends only on a milestone is worked out
-    once, and the cells of sites that sent nothing share one (frozen) cell per milestone."""
-    first: dict[tuple[str, str], StoredRecord] = {}
+    once, and cells that carry nothing of their own (no values, no rejected file) are shared
+    by every site in the same standing, so 10,000 sites make a few dozen cell objects."""
     latest: dict[tuple[str, str], StoredRecord] = {}
     for record in evidence.records:
-        if record.day > as_of:
-            continue
-        key = (record.site, record.milestone)
-        first.setdefault(key, record)
-        latest[key] = record
+        if record.day <= as_of:
+            latest[(record.site, record.milestone)] = record
+    receipts = evidence.receipts or {}
     refused: dict[tuple[str, str], list[str]] = {}
     for file in evidence.refused:
         if file.day <= as_of:
             for site_id in file.sites:
                 refused.setdefault((site_id, file.milestone), []).append(file.file)
-    silent = {m.id: _silent_cell(plan, m, as_of) for m in plan.milestones}
-    milestones = [(m, plan.senders(m)) for m in plan.milestones]
+    milestones = [(m.id, m, plan.senders(m), _silent_cell(plan, m, as_of)) for m in plan.milestones]
+    shared: dict[tuple[str, date], Cell] = {}
     rows = []
     for site in plan.sites:
+        site_id = site.id
         cells = {}
-        for milestone, senders in milestones:
-            if senders is not None and site.id not in senders:
+        for milestone_id, milestone, senders, silent in milestones:
+            if senders is not None and site_id not in senders:
                 continue
-            key = (site.id, milestone.id)
-            received = first.get(key)
-            if received is not None:
-                last = latest[key]
-                state: State = "late" if received.day > milestone.due else "submitted"
-                cells[milestone.id] = Cell(
-                    state, milestone.due, received.day, last.values, last.file, refused.get(key, [])
-                )
+            key = (site_id, milestone_id)
+            received = receipts.get(key)
+            if received is not None and received <= as_of:
+                last = latest.get(key)
+                files = refused.get(key)
+                if last is None and not files:
+                    cell = shared.get((milestone_id, received))
+                    if cell is None:
+                        cell = _received_cell(milestone, received)
+                        shared[(milestone_id, received)] = cell
+                else:
+                    cell = _received_cell(milestone, received, last, files)
             elif key in refused:
-                cells[milestone.id] = Cell("rejected", milestone.due, rejected_files=refused[key])
+                cell = Cell("rejected", milestone.due, rejected_files=refused[key])
             else:
-                cells[milestone.id] = silent[milestone.id]
+                cell = silent
+            cells[milestone_id] = cell
         rows.append(SiteRow(site, plan.site_name(site), site.model, cells))
     return Matrix(plan, as_of, rows)
+
+
+def _received_cell(
+    milestone: Milestone,
+    received: date,
+    last: StoredRecord | None = None,
+    refused: list[str] | None = None,
+) -> Cell:
+    """The cell of a site whose first accepted record for ``milestone`` came on ``received``
+    (``last``: its latest record by then, when the evidence carries the records)."""
+    state: State = "late" if received > milestone.due else "submitted"
+    values, file = (last.values, last.file) if last is not None else (None, None)
+    return Cell(state, milestone.due, received, values, file, refused or [])
 
 
 def _silent_cell(plan: Plan, milestone: Milestone, as_of: date) -> Cell:

@@ -40,6 +40,7 @@ from sqlalchemy import (
     or_,
     select,
     text,
+    type_coerce,
     update,
 )
 from sqlalchemy.engine import Connection
@@ -485,6 +486,27 @@ class Ledger:
                 ).all()
             ]
 
+    def first_receipts(self) -> dict[tuple[str, str], date]:
+        """The first intake day of an accepted record for each (site, milestone): all that
+        status and reminders need of the records. Read as three narrow columns, the day as
+        the database's text where it keeps one (SQLite), parsed once per distinct day: at
+        national size that is a third of the cost of reading the records through their
+        types, and cheaper than a GROUP BY, which sorts."""
+        query = select(
+            records.c.site, records.c.milestone, type_coerce(records.c.as_of, String)
+        ).where(records.c.campaign == self.campaign)
+        days: dict[Any, date] = {}
+        first: dict[tuple[str, str], date] = {}
+        with self.engine.connect() as connection:
+            for site, milestone, raw in connection.execute(query).tuples():
+                day = days.get(raw)
+                if day is None:
+                    day = days[raw] = raw if isinstance(raw, date) else date.fromisoformat(raw)
+                key = (site, milestone)
+                if key not in first or day < first[key]:
+                    first[key] = day
+        return first
+
     def rejected_files(self) -> list[tuple[list[str], str | None, date, str]]:
         """The sites, milestone, intake day and name of every rejected file, oldest first."""
         query = (
@@ -533,15 +555,24 @@ class Ledger:
 
     def documents(self, kind: str | None = None) -> list[Document]:
         """Documents written so far (of ``kind``), oldest first."""
+        query = select(
+            documents.c.kind, documents.c.key, documents.c.as_of, documents.c.path
+        ).where(*self._documents_of(kind))
+        with self.engine.connect() as connection:
+            return [Document(*row) for row in connection.execute(query.order_by(documents.c.id))]
+
+    def document_keys(self, kind: str | None = None) -> set[str]:
+        """The keys of the documents written so far (of ``kind``): whether a letter went out
+        already, without reading the documents themselves."""
+        query = select(documents.c.key).where(*self._documents_of(kind))
+        with self.engine.connect() as connection:
+            return set(connection.execute(query).scalars())
+
+    def _documents_of(self, kind: str | None) -> list[Any]:
         where = [documents.c.campaign == self.campaign]
         if kind:
             where.append(documents.c.kind == kind)
-        query = select(documents).where(*where).order_by(documents.c.id)
-        with self.engine.connect() as connection:
-            return [
-                Document(r["kind"], r["key"], r["as_of"], r["path"])
-                for r in connection.execute(query).mappings()
-            ]
+        return where
 
     def record_documents(self, written: list[Document], at: datetime) -> None:
         """Remember documents just written; one written again (forced) replaces its row."""
