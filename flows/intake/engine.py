@@ -247,14 +247,20 @@ class Batch:
 
     def __init__(self, plan: Plan, ledger: Ledger, inbox: Path, as_of: date) -> None:
         self.plan, self.ledger, self.inbox, self.as_of = plan, ledger, inbox, as_of
-        self.known = ledger.known()
-        self.seen = ledger.hashes()
+        # What the ledger holds is read as the files ask: the records of the sites a file
+        # speaks for, the hashes of the files in hand. A run's fixed cost stays the same
+        # whether the ledger holds 40 files or 40,000.
+        self.known = ledger.known_lazily()
+        self.seen: dict[str, Earlier] = {}
         self.judging = drop.Judging(inbox / drop.WORK_FOLDER)
 
     def run(self, pool: ParserPool, chunk: list[tuple[Path, datetime]]) -> list[FileOutcome]:
         """Judge, commit, move and mark placed every file of ``chunk`` (the files read ahead
         in the parser processes while the engine judges)."""
         digests = [_digest_or_issue(path) for path, _ in chunk]
+        wanted = [d[1] for d in digests if not isinstance(d, Issue) and d[1] not in self.seen]
+        for sha256, earlier in self.ledger.hashes(wanted).items():
+            self.seen.setdefault(sha256, earlier)
         unread = [
             None
             if isinstance(digest, Issue)
@@ -302,8 +308,8 @@ class Batch:
         if judgement.status == "accepted":
             self.seen.setdefault(sha256, Earlier(name, judgement.status, self.as_of))
         for record in accepted:
-            self.known.records[(record.site, record.milestone)] = Prior(
-                record.stored_values(), self.as_of, name
+            self.known.add(
+                record.site, record.milestone, Prior(record.stored_values(), self.as_of, name)
             )
         return Entry(
             claim_path=claimed,

@@ -56,6 +56,12 @@ SCHEMA_LOCK = int.from_bytes(hashlib.sha256(b"mohinh-schema").digest()[:8], "big
 """The PostgreSQL advisory lock under which the tables are created."""
 IN_CHUNK = 500  # values in one SQL IN (...), well below any database's limit
 
+
+def _chunks(values: list[str]) -> list[list[str]]:
+    """``values`` in pieces of at most :data:`IN_CHUNK`, for SQL ``IN (...)``."""
+    return [values[start : start + IN_CHUNK] for start in range(0, len(values), IN_CHUNK)]
+
+
 files = Table(
     "files",
     metadata,
@@ -291,33 +297,42 @@ class Ledger:
         with self.engine.begin() as connection:
             yield connection
 
-    def known(self) -> Known:
-        """Current records by (site, milestone), with the file each came in."""
+    def known(self, sites: list[str] | None = None) -> Known:
+        """Current records by (site, milestone), with the file each came in: of ``sites``
+        only, when given."""
         query = (
-            select(records, files.c.name)
+            select(records.c.site, records.c.milestone, records.c["values"], records.c.as_of)
+            .add_columns(files.c.name)
             .join(files, files.c.id == records.c.file_id)
             .where(records.c.campaign == self.campaign, records.c.current.is_(True))
         )
         known = Known()
         with self.engine.connect() as connection:
-            for row in connection.execute(query).mappings():
-                known.records[(row["site"], row["milestone"])] = Prior(
-                    dict(row["values"]), row["as_of"], row["name"]
-                )
+            for chunk in _chunks(sites) if sites is not None else [None]:
+                where = query if chunk is None else query.where(records.c.site.in_(chunk))
+                for site, milestone, values, day, name in connection.execute(where):
+                    known.records[(site, milestone)] = Prior(dict(values), day, name)
         return known
 
-    def hashes(self) -> dict[str, Earlier]:
-        """The first accepted file with each content hash (a rejected one is judged again)."""
+    def known_lazily(self) -> Known:
+        """The current records, each site's read from the database when first asked about."""
+        return Known(load=lambda sites: self.known(sites).records)
+
+    def hashes(self, among: list[str] | None = None) -> dict[str, Earlier]:
+        """The first accepted file with each content hash (a rejected one is judged again):
+        of the hashes ``among`` only, when given."""
         query = (
             select(files.c.sha256, files.c.name, files.c.status, files.c.as_of)
             .where(files.c.campaign == self.campaign, files.c.status == "accepted")
             .order_by(files.c.id.desc())
         )
+        found: dict[str, Earlier] = {}
         with self.engine.connect() as connection:
-            return {
-                sha: Earlier(name, status, day)
-                for sha, name, status, day in connection.execute(query)
-            }
+            for chunk in _chunks(among) if among is not None else [None]:
+                where = query if chunk is None else query.where(files.c.sha256.in_(chunk))
+                for sha, name, status, day in connection.execute(where):
+                    found[sha] = Earlier(name, status, day)
+        return found
 
     def unplaced(self) -> list[FileRow]:
         """Files whose outcome is committed but whose move was not recorded."""
@@ -409,13 +424,10 @@ class Ledger:
         pairs = {(record.site, record.milestone) for _, _, record in added}
         latest: dict[tuple[str, str], int] = {}
         sites = sorted({site for site, _ in pairs})
-        for start in range(0, len(sites), IN_CHUNK):
+        for chunk in _chunks(sites):
             for site, milestone, version in connection.execute(
                 select(records.c.site, records.c.milestone, func.max(records.c.version))
-                .where(
-                    records.c.campaign == self.campaign,
-                    records.c.site.in_(sites[start : start + IN_CHUNK]),
-                )
+                .where(records.c.campaign == self.campaign, records.c.site.in_(chunk))
                 .group_by(records.c.site, records.c.milestone)
             ):
                 if (site, milestone) in pairs:

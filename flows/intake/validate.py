@@ -57,9 +57,31 @@ class Prior:
 
 @dataclass
 class Known:
-    """What the ledger knows before this file: current records by (site, milestone)."""
+    """What the ledger knows before this file: current records by (site, milestone).
+
+    With ``load``, ``records`` holds only the sites asked about so far: the first question
+    about a site loads that site's records (``load([site])``). An intake then reads what its
+    files speak of, not a national ledger's every record."""
 
     records: dict[tuple[str, str], Prior] = field(default_factory=dict)
+    load: Callable[[list[str]], dict[tuple[str, str], Prior]] | None = None
+    loaded: set[str] = field(default_factory=set)
+
+    def prior(self, site: str, milestone: str) -> Prior | None:
+        """The current record of ``site`` for ``milestone``, if any."""
+        self._load(site)
+        return self.records.get((site, milestone))
+
+    def add(self, site: str, milestone: str, prior: Prior) -> None:
+        """A record just accepted becomes the current one."""
+        self._load(site)
+        self.records[(site, milestone)] = prior
+
+    def _load(self, site: str) -> None:
+        if self.load is not None and site not in self.loaded:
+            self.loaded.add(site)
+            for key, prior in self.load([site]).items():
+                self.records.setdefault(key, prior)
 
 
 @dataclass(frozen=True)
@@ -117,7 +139,7 @@ def owed_by(plan: Plan, window: Milestone, sites: list[str], known: Known) -> Mi
         for m in using
     }
     for milestone in using[: using.index(window) + 1]:
-        if any((site, milestone.id) not in known.records for site in senders[milestone.id]):
+        if any(known.prior(site, milestone.id) is None for site in senders[milestone.id]):
             return milestone
     theirs = [m for m in using if senders[m.id]]
     if not theirs or senders[window.id]:
@@ -564,7 +586,7 @@ def history_warnings(
     name = plan.site_name(site) if site else record.site
     registration = next((m for m in plan.milestones if m.registration), None)
     if registration is not None and registration is not milestone:
-        registered = known.records.get((record.site, registration.id))
+        registered = known.prior(record.site, registration.id)
         if registered is None:
             checker.add(
                 Problem(
@@ -591,7 +613,7 @@ def history_warnings(
                     str(now),
                     severity="warning",
                 )
-    prior = known.records.get((record.site, milestone.id))
+    prior = known.prior(record.site, milestone.id)
     if prior is not None:
         checker.add(
             Problem(
