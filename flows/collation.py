@@ -9,7 +9,7 @@ ngã, sắc, nặng. :func:`vietnamese_key` tailors pyuca's table the way the Un
 Vietnamese collation does (``&a<ă<â &d<đ &e<ê &o<ô<ơ &u<ư``, ``&̀<<̉<<̃<<́<<̣``).
 
 :func:`unit_order_key` orders names of administrative units the way a reader looks for one:
-by the name after its prefix ("Xã Cẩm Vũ" under C), numbers by value ("Phường 2" before
+by the name after its prefix ("Xã Mỹ Lộc" under M), numbers by value ("Phường 2" before
 "Phường 10").
 """
 
@@ -88,8 +88,8 @@ def vietnamese_key(text: str) -> tuple[Weights, str]:
 
 def unit_order_key(name: str) -> tuple[Weights, Weights, str]:
     """The key that sorts names of units for a reader: in Vietnamese order of the name
-    without its prefix ("Thị trấn Lai Cách" under L, "Phường 2" before "Phường 10"), then
-    of the whole name ("Phường An Bình" before "Xã An Bình")."""
+    without its prefix ("Thị trấn Yên Lạc" under Y, "Phường 2" before "Phường 10"), then
+    of the whole name ("Phường Yên Phú" before "Xã Yên Phú")."""
     shown = nfc(name)
     collator = _collator()
     return (
