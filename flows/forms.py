@@ -6,9 +6,12 @@ A form is an .xlsx with:
   date), the header row with the plan's labels, and the site's row, prefilled with what the
   plan knows (the site's unit, its model) and locked; every other cell of the row carries the
   column's number or date format, a dropdown where the plan gives the values (yes/no, choices,
-  models, the units inside the site's), and the column's description as an input message;
+  models, the units inside the site's, in Vietnamese alphabetical order), and the column's
+  description as an input message;
   the sheet is protected without a password, so nobody is ever locked out;
 - "Hướng dẫn": what each column means, the due date and where to send the file;
+- both print on A4 landscape, one page across, the header row on every page, numbered pages
+  (a wide form's columns are narrowed so that it still prints legibly);
 - the lists the dropdowns take their values from, on a hidden sheet;
 - an identity marker (plan, form, milestone, site, form version) twice: as workbook custom
   properties and on a hidden sheet, so that it survives renaming and re-saving.
@@ -20,6 +23,7 @@ below.
 from __future__ import annotations
 
 import io
+import math
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -34,8 +38,10 @@ from openpyxl.utils import get_column_letter  # type: ignore[import-untyped]
 from openpyxl.worksheet.datavalidation import DataValidation  # type: ignore[import-untyped]
 from openpyxl.worksheet.worksheet import Worksheet  # type: ignore[import-untyped]
 
+from flows.collation import unit_order_key, vietnamese_key
 from flows.documents.atomic import write_atomic
 from flows.documents.outbox import form_file_name
+from flows.documents.printing import MIN_SCALE, PageLayout, page_layout, set_page_layout
 from flows.documents.workbooks import safe_cell_value, set_text_safe, sheet_title
 from flows.marker import PROPERTY_PREFIX, Marker
 from flows.marker import SHEET as MARKER_SHEET
@@ -83,15 +89,18 @@ class Cell:
 
 def prefilled(plan: Plan, form: Form, site: Site) -> dict[str, Cell]:
     """What the plan knows of the site's row, by column key: the site's unit, its model, and
-    the lists the other columns choose from."""
+    the lists the other columns choose from: units and models in Vietnamese alphabetical
+    order (the lists a reader searches), a column's own choices in the plan's order (the
+    plan's author may list them as a scale: Tốt, Khá, Trung bình)."""
     found: dict[str, Cell] = {}
     placed = plan.unit_of(site)
-    models = tuple(m.name for m in plan.models)
+    models = tuple(sorted((m.name for m in plan.models), key=vietnamese_key))
     for column in form.columns:
         if column.key == form.site_key:
             found[column.key] = Cell(plan.site_name(site))
         elif column.type == "unit" and column.within == form.site_key:
-            found[column.key] = Cell(choices=tuple(u.name for u in placed.unit.children))
+            units = sorted((u.name for u in placed.unit.children), key=unit_order_key)
+            found[column.key] = Cell(choices=tuple(units))
         elif column.type == "model":
             model = plan.model_by_code(site.model) if site.model else None
             found[column.key] = Cell(model.name) if model else Cell(choices=models)
@@ -205,21 +214,50 @@ def _title_block(
         if width > 1:
             sheet.merge_cells(start_row=row, start_column=1, end_row=row, end_column=width)
     sheet.row_dimensions[3].height = 40
-    _landscape(sheet)
 
 
-def _landscape(sheet: Worksheet) -> None:
-    """A4 landscape, one page wide (a wide form prints small; split pages would cut the
-    title): what a site prints to sign and stamp."""
-    sheet.page_setup.orientation = "landscape"
-    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
-    sheet.sheet_properties.pageSetUpPr.fitToPage = True
-    sheet.page_setup.fitToWidth = 1
-    sheet.page_setup.fitToHeight = 0
+PRINTED = PageLayout(landscape=True, pages_across=1)
+"""How a form prints: A4 landscape, one page across (split pages would cut the title and
+the row a site signs), as many pages down as it takes."""
+WIDE_TYPES = ("text", "unit", "model", "choice")
+WIDE, NARROW = 32.0, (14.0, 24.0)  # the columns' widths on screen (Excel characters)
+PRINT_WIDE, PRINT_NARROW = 16.0, 12.0  # at least, when a wide form is narrowed to print
+LINE_POINTS = 16.0  # a line of 12 pt text in a row
+
+
+def column_widths(form: Form) -> list[float]:
+    """The width of each column of ``form``: text and lists wide, numbers and dates as wide as
+    their label (within bounds). A form too wide to print legibly on one landscape page gets
+    every column narrowed in proportion (more lines in each cell) until it prints at
+    :data:`MIN_SCALE` at least, but no column below :data:`PRINT_WIDE` or
+    :data:`PRINT_NARROW` (a form of more than some 15 columns then prints smaller)."""
+    wide = [c.type in WIDE_TYPES for c in form.columns]
+    low, high = NARROW
+    natural = [
+        WIDE if w else max(low, min(high, float(len(c.label))))
+        for c, w in zip(form.columns, wide, strict=True)
+    ]
+    floors = [PRINT_WIDE if w else PRINT_NARROW for w in wide]
+    for percent in range(100, 0, -2):
+        widths = [
+            max(floor, float(round(width * percent / 100)))
+            for width, floor in zip(natural, floors, strict=True)
+        ]
+        if PRINTED.scale(widths) >= MIN_SCALE or widths == floors:
+            return widths
+    return floors
+
+
+def _lines(text: str, width: float) -> int:
+    """How many lines ``text`` wraps into in a column of ``width`` (12 pt Times New Roman)."""
+    return sum(
+        max(1, math.ceil(len(line) * 1.1 / max(width - 1, 1))) for line in text.splitlines() or [""]
+    )
 
 
 def _table(sheet: Worksheet, lists: Worksheet, form: Form, cells: dict[str, Cell]) -> None:
     row = HEADER_ROW + 1
+    widths = column_widths(form)
     for number, column in enumerate(form.columns, start=1):
         letter = get_column_letter(number)
         header = sheet.cell(HEADER_ROW, number)
@@ -228,8 +266,7 @@ def _table(sheet: Worksheet, lists: Worksheet, form: Form, cells: dict[str, Cell
         header.fill = FILL
         header.border = BOX
         header.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-        wide = column.type in ("text", "unit", "model", "choice")
-        sheet.column_dimensions[letter].width = 32 if wide else max(14, min(24, len(column.label)))
+        sheet.column_dimensions[letter].width = widths[number - 1]
         spec = cells[column.key]
         cell = sheet.cell(row, number)
         cell.border = BOX
@@ -246,11 +283,17 @@ def _table(sheet: Worksheet, lists: Worksheet, form: Form, cells: dict[str, Cell
         if validation is not None:
             sheet.add_data_validation(validation)
             validation.add(cell.coordinate)
-    sheet.row_dimensions[HEADER_ROW].height = 48
     # LibreOffice does not grow a row for wrapped text it did not lay out itself
-    longest = max((len(str(c.value)) for c in cells.values() if c.value is not None), default=0)
-    sheet.row_dimensions[row].height = 18 * max(2, -(-longest // 28))
+    labels = [_lines(c.label, w) for c, w in zip(form.columns, widths, strict=True)]
+    sheet.row_dimensions[HEADER_ROW].height = max(48.0, LINE_POINTS * max(labels) + 6)
+    values = [
+        _lines(str(cells[c.key].value), w)
+        for c, w in zip(form.columns, widths, strict=True)
+        if cells[c.key].value is not None
+    ]
+    sheet.row_dimensions[row].height = 18 * max([2, *values])
     sheet.freeze_panes = sheet.cell(HEADER_ROW + 1, 2)  # the unit stays in view on a wide form
+    set_page_layout(sheet, PRINTED, title_rows=(HEADER_ROW, HEADER_ROW))
     # no password: protection stops accidents (typing over a header), never the owner
     sheet.protection.sheet = True
     sheet.protection.formatColumns = False  # False allows it
@@ -367,9 +410,10 @@ def _guide(sheet: Worksheet, plan: Plan, form: Form, milestone: Milestone, site:
     for cell in sheet[header]:
         cell.font = Font(name=FONT, bold=True, size=12)
         cell.fill = FILL
-    _landscape(sheet)
-    for letter, width in zip("ABCD", (45, 10, 45, 70), strict=True):
+    widths = (45.0, 10.0, 45.0, 70.0)
+    for letter, width in zip("ABCD", widths, strict=True):
         sheet.column_dimensions[letter].width = width
+    set_page_layout(sheet, page_layout(widths), title_rows=(header, header))
     for row in sheet.iter_rows(min_row=header + 1):
         for cell in row:
             cell.alignment = Alignment(vertical="top", wrap_text=True)

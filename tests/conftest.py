@@ -101,3 +101,15 @@ def libreoffice() -> None:
         if os.environ.get("MOHINH_REQUIRE_LIBREOFFICE"):
             pytest.fail("LibreOffice is required here but soffice is not on PATH")
         pytest.skip("LibreOffice is not installed")
+
+
+@pytest.fixture
+def poppler(libreoffice: None) -> None:
+    """LibreOffice and poppler's pdfinfo and pdftotext (to read the PDFs it makes) are there;
+    CI (MOHINH_REQUIRE_LIBREOFFICE=1) fails rather than skip."""
+    import shutil
+
+    if shutil.which("pdfinfo") is None or shutil.which("pdftotext") is None:
+        if os.environ.get("MOHINH_REQUIRE_LIBREOFFICE"):
+            pytest.fail("poppler-utils (pdfinfo, pdftotext) are required here but not on PATH")
+        pytest.skip("poppler-utils are not installed")

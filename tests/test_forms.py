@@ -12,6 +12,7 @@ from typing import Any
 import openpyxl  # type: ignore[import-untyped]
 import pytest
 
+from flows.collation import unit_order_key
 from flows.forms import HEADER_ROW, LISTS_SHEET, build_form, prefilled
 from flows.intake.engine import IntakeOptions, run_intake
 from flows.marker import SHEET as MARKER_SHEET
@@ -100,7 +101,9 @@ def test_a_form_is_locked_where_prefilled_and_lists_its_choices(hai_duong: Plan)
     ]
     assert validation.type == "list" and LISTS_SHEET in validation.formula1
     communes = [c.value for c in book[LISTS_SHEET][letter] if c.value]
-    assert communes == [u.name for u in hai_duong.unit_of(site).unit.children]
+    in_plan = [u.name for u in hai_duong.unit_of(site).unit.children]
+    # every commune, in Vietnamese order of the names after their prefix (not the plan's)
+    assert communes == sorted(in_plan, key=unit_order_key) != in_plan
     properties = {p.name: p.value for p in book.custom_doc_props.props}
     assert properties["mohinh.site"] == site.id
     assert properties["mohinh.form"] == form.id

@@ -16,7 +16,9 @@ site's rows are; the workbook keeps every site, with the units above it in the f
 
 from __future__ import annotations
 
+import math
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from functools import cached_property
@@ -29,9 +31,9 @@ from markupsafe import Markup
 from flows.documents.areas import DETAIL_SITES, Areas, Grouping, site_areas
 from flows.documents.letterhead import letterhead, short_date
 from flows.documents.render import Paragraphs
-from flows.documents.status import SHORT_STATE, STATE_WORDS, Matrix, SiteRow, State
+from flows.documents.status import SHORT_STATE, STATE_WORDS, Cell, Matrix, SiteRow, State
 from flows.documents.wordml import clean_text, table_xml
-from flows.documents.workbooks import CellValue, SheetTable, sheet_title
+from flows.documents.workbooks import CellValue, ColumnSum, SheetTable, sheet_title
 from flows.plan import Plan
 from flows.plan.schema import Column, Form, Milestone
 
@@ -288,44 +290,51 @@ class Report:
             rows.append(line)
         return header, rows
 
-    def _late(self) -> list[tuple[int, str]]:
-        """Reports received after their due date: the row, and the line saying so."""
-        found = []
+    def _late_cells(self) -> Iterator[tuple[int, Milestone, Cell, date, int]]:
+        """Reports received after their due date: the row, the milestone, the cell, the day
+        received and the days late."""
         for i, row in enumerate(self.matrix.rows):
             for milestone in self.plan.milestones:
                 cell = row.cells.get(milestone.id)
                 if cell and cell.state == "late" and cell.received:
-                    days = (cell.received - cell.due).days
-                    found.append(
-                        (
-                            i,
-                            f"{row.name} — {milestone.name}: nộp ngày "
-                            f"{short_date(cell.received)}, muộn {days} ngày",
-                        )
-                    )
-        return found
+                    yield i, milestone, cell, cell.received, (cell.received - cell.due).days
+
+    def _late(self) -> list[tuple[int, str]]:
+        """Reports received after their due date: the row, and the line saying so."""
+        return [
+            (
+                i,
+                f"{self.matrix.rows[i].name} — {milestone.name}: nộp ngày "
+                f"{short_date(received)}, muộn {days} ngày",
+            )
+            for i, milestone, _, received, days in self._late_cells()
+        ]
 
     def late(self) -> list[str]:
         """Reports received after their due date."""
         return [line for _, line in self._late()]
 
-    def _missing(self) -> list[tuple[int, str]]:
-        """Reports past their due date and not accepted: the row, and the line saying so."""
-        found = []
+    def _missing_cells(self) -> Iterator[tuple[int, Milestone, Cell, str, int]]:
+        """Reports past their due date and not accepted: the row, the milestone, the cell,
+        what happened (not sent, or rejected and not sent again) and the days overdue."""
         for i, row in enumerate(self.matrix.rows):
             for milestone in self.plan.milestones:
                 cell = row.cells.get(milestone.id)
                 if cell and cell.state in ("overdue", "rejected") and self.matrix.as_of > cell.due:
                     days = (self.matrix.as_of - cell.due).days
                     what = "có tệp bị trả lại, chưa gửi lại" if cell.rejected_files else "chưa gửi"
-                    found.append(
-                        (
-                            i,
-                            f"{row.name} — {milestone.name} (hạn {short_date(cell.due)}): "
-                            f"{what}, quá hạn {days} ngày",
-                        )
-                    )
-        return found
+                    yield i, milestone, cell, what, days
+
+    def _missing(self) -> list[tuple[int, str]]:
+        """Reports past their due date and not accepted: the row, and the line saying so."""
+        return [
+            (
+                i,
+                f"{self.matrix.rows[i].name} — {milestone.name} (hạn {short_date(cell.due)}): "
+                f"{what}, quá hạn {days} ngày",
+            )
+            for i, milestone, cell, what, days in self._missing_cells()
+        ]
 
     def missing(self) -> list[str]:
         """Reports past their due date and not accepted."""
@@ -605,21 +614,41 @@ class Report:
 
     def workbook(self) -> list[SheetTable]:
         """The companion workbook: the same tables, then every accepted value; for a plan too
-        big to show site by site, each site's row starts with the units above it."""
+        big to show site by site, each site's row starts with the units above it. Days are
+        dates and counts numbers (they sort and filter); totals are sums of their column."""
         note = f"{self.plan.campaign.title} — tính đến ngày {short_date(self.matrix.as_of)}"
         where, at = self._where_header(), self._where
-        header, rows = self.status_rows()
-        lines: list[list[CellValue]] = [[*at(i), *row] for i, row in enumerate(rows)]
+        named = len(where) + 1  # the columns naming a site's row
+        milestones = self.plan.milestones
+        status_header = [*where, "Đơn vị"]
+        for milestone in milestones:
+            status_header += [
+                f"{milestone.name}\n(hạn {short_date(milestone.due)})",
+                f"{milestone.name}: ngày nhận",
+            ]
         sheets = [
-            SheetTable(STATUS_SHEET, [*where, *header], lines, note=note),
             SheetTable(
-                LATE_SHEET, [*where, "Nộp muộn"], [[*at(i), x] for i, x in self._late()], note=note
+                STATUS_SHEET, status_header, self._status_lines(), note=note, title_columns=named
+            ),
+            SheetTable(
+                LATE_SHEET,
+                [*where, "Đơn vị", "Mốc", "Hạn", "Ngày nhận", "Số ngày muộn"],
+                [
+                    [*at(i), self.matrix.rows[i].name, m.name, cell.due, received, days]
+                    for i, m, cell, received, days in self._late_cells()
+                ],
+                note=note,
+                title_columns=named,
             ),
             SheetTable(
                 MISSING_SHEET,
-                [*where, "Quá hạn, chưa nộp"],
-                [[*at(i), x] for i, x in self._missing()],
+                [*where, "Đơn vị", "Mốc", "Hạn", "Tình trạng", "Số ngày quá hạn"],
+                [
+                    [*at(i), self.matrix.rows[i].name, m.name, cell.due, what, days]
+                    for i, m, cell, what, days in self._missing_cells()
+                ],
                 note=note,
+                title_columns=named,
             ),
             SheetTable(
                 READY_SHEET,
@@ -629,11 +658,24 @@ class Report:
                     for i, r in enumerate(self.readiness)
                 ],
                 note=note,
+                title_columns=named,
             ),
         ]
-        for title, table_header, table_rows, _ in self.figure_tables(per_site=True):
-            sheets.append(SheetTable(title, table_header, table_rows, note=note))
-        for milestone in self.plan.milestones:
+        for title, table_header, table_rows, totals in self.figure_tables(per_site=True):
+            # a table per site starts with the columns naming the site, one per group with one
+            per_site = table_header[:named] == [*where, "Đơn vị"]
+            rows = _summed(table_rows, totals)
+            sheets.append(
+                SheetTable(
+                    title,
+                    table_header,
+                    rows,
+                    note=note,
+                    totals=totals,
+                    title_columns=named if per_site else 1,
+                )
+            )
+        for milestone in milestones:
             form = self.plan.form_by_id(milestone.form)
             if form is None:
                 continue
@@ -643,16 +685,54 @@ class Report:
                 if cell is None or cell.values is None:
                     continue
                 values = [_cell_value(cell.values.get(c.key)) for c in form.columns]
-                data.append([*at(i), row.name, short_date(cell.received), cell.file, *values])
+                data.append([*at(i), row.name, cell.received, cell.file, *values])
             sheets.append(
                 SheetTable(
                     f"Dữ liệu {milestone.id}",
                     [*where, "Đơn vị", "Ngày nhận", "Tệp", *[c.label for c in form.columns]],
                     data,
                     note=f"{milestone.name} — {note}",
+                    title_columns=named,
                 )
             )
         return sheets
+
+    def _status_lines(self) -> list[list[CellValue]]:
+        """A line per site: the units above it, its name, and for each milestone its state
+        and the day its report was received (a date, empty if none)."""
+        lines: list[list[CellValue]] = []
+        for i, row in enumerate(self.matrix.rows):
+            line: list[CellValue] = [*self._where(i), row.name]
+            for milestone in self.plan.milestones:
+                cell = row.cells.get(milestone.id)
+                if cell is None:
+                    line += ["—", None]
+                else:
+                    line += [SHORT_STATE[cell.state], cell.received]
+            lines.append(line)
+        return lines
+
+
+def _summed(rows: list[list[Any]], totals: int) -> list[list[CellValue]]:
+    """``rows`` with each number of the last ``totals`` rows that is the sum of its column
+    above made a :class:`ColumnSum` (a formula in the workbook). A total that is not (in a
+    table by model, sites of no model count in the total but in no line) stays a number."""
+    body = rows[: len(rows) - totals]
+    summed: list[list[CellValue]] = [list(r) for r in body]
+    for row in rows[len(rows) - totals :]:
+        line: list[CellValue] = []
+        for j, value in enumerate(row):
+            if _is_number(value):
+                column = sum(r[j] for r in body if j < len(r) and _is_number(r[j]))
+                if math.isclose(column, value, rel_tol=1e-12, abs_tol=1e-9):
+                    value = ColumnSum(value)
+            line.append(value)
+        summed.append(line)
+    return summed
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 def _count_table(

@@ -11,7 +11,9 @@ are dropped.
 
 Files are written to a temporary name in the target's folder and moved into place, so a
 reader never sees half a workbook. :func:`write_workbook` streams its sheets into the file a
-few hundred rows at a time, so its memory does not grow with the rows.
+few hundred rows at a time, so its memory does not grow with the rows; each sheet prints on A4
+(:mod:`flows.documents.printing`), and its totals are ``SUM`` formulas (:class:`ColumnSum`),
+the only formulas it writes.
 
 A sender's workbook is marked in a child process (:func:`mark_workbook_apart`, run as
 ``python -m flows.documents.workbooks``) under the parser's memory and time limits: openpyxl
@@ -54,12 +56,30 @@ from openpyxl.worksheet.hyperlink import Hyperlink  # type: ignore[import-untype
 from openpyxl.worksheet.worksheet import Worksheet  # type: ignore[import-untyped]
 
 from flows.documents.atomic import atomic_target
+from flows.documents.printing import (
+    PageLayout,
+    page_layout,
+    page_setup_xml,
+    print_titles_ref,
+    set_page_layout,
+    sheet_pr_xml,
+)
 from flows.intake.issues import Issue, cell_ref
 from flows.intake.limits import DEFAULT_LIMITS, Limits
 from flows.intake.preflight import preflight_file
 from flows.intake.sheet import Sheet
 
-CellValue = str | int | float | date | datetime | bool | None
+
+@dataclass(frozen=True)
+class ColumnSum:
+    """A cell of a total row: the sum of its column over the table's rows above the totals,
+    written as a ``SUM`` formula whose result is ``value`` (what a reader that does not
+    calculate shows). Made by the engine from its own numbers, never from a sender's text."""
+
+    value: int | float
+
+
+CellValue = str | int | float | date | datetime | bool | ColumnSum | None
 """What :class:`SheetTable` rows hold."""
 
 AnyValue = CellValue | time | timedelta
@@ -122,6 +142,12 @@ class SheetTable:
     """Excel character widths of the columns; estimated from the content when missing."""
     note: str | None = None
     """A line written above the header, e.g. "Tính đến ngày 05/9/2017"."""
+    totals: int = 0
+    """How many of the last rows are totals: in bold, below the autofilter's range (sorting
+    the table leaves them at the bottom)."""
+    title_columns: int = 0
+    """How many first columns name a row: printed again on every page when the sheet is too
+    wide for one page across."""
 
 
 # --------------------------------------------------------------------------- safe values
@@ -132,6 +158,8 @@ def safe_cell_value(value: AnyValue) -> AnyValue:
     32,767 characters, no time zone, no NaN or infinity (those become empty)."""
     if isinstance(value, str):
         return _ILLEGAL.sub("", value)[:MAX_TEXT]
+    if isinstance(value, ColumnSum):
+        value = value.value
     if isinstance(value, float) and not math.isfinite(value):
         return None
     if isinstance(value, datetime | time) and value.tzinfo is not None:
@@ -204,6 +232,8 @@ def _shown_length(value: AnyValue) -> int:
         return max(map(len, value.splitlines()), default=0) if "\n" in value else len(value)
     if value is None:
         return 0
+    if isinstance(value, ColumnSum):
+        return _shown_length(value.value)
     if isinstance(value, datetime):
         return 16
     if isinstance(value, date):
@@ -301,6 +331,8 @@ _XML_HEAD = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
 _FLUSH_ROWS = 500  # rows formatted before they go to the zip stream
 _COMPRESS = 6  # zlib level of the parts
 _DATE_FORMAT_ID, _DATETIME_FORMAT_ID = 164, 165
+_LINE_POINTS = 15.0  # a line of 11 pt text in a row
+_MAX_ROW_POINTS = 409.0  # Excel's tallest row
 
 
 @dataclass(frozen=True)
@@ -325,10 +357,14 @@ _CELL_FORMATS: list[tuple[int, int, int, int, str, bool]] = [
     (0, 0, 1, 0, 'vertical="top" wrapText="1"', True),  # 6: body, quoted
     (0, 0, 1, _DATE_FORMAT_ID, 'vertical="top" wrapText="1"', False),  # 7: body, date
     (0, 0, 1, _DATETIME_FORMAT_ID, 'vertical="top" wrapText="1"', False),  # 8: body, date-time
+    (1, 0, 1, 0, 'vertical="top" wrapText="1"', False),  # 9: total
+    (1, 0, 1, 0, 'vertical="top" wrapText="1"', True),  # 10: total, quoted
+    (1, 0, 1, _DATE_FORMAT_ID, 'vertical="top" wrapText="1"', False),  # 11: total, date
 ]
 _NOTE = _Role(1, 2, 1, 1)
 _HEADER = _Role(3, 4, 3, 3)
 _BODY = _Role(5, 6, 7, 8)
+_TOTAL = _Role(9, 10, 11, 11)
 
 
 def _styles_xml() -> str:
@@ -409,12 +445,52 @@ def _cell_xml(ref: str, raw: AnyValue, role: _Role) -> str:
     return _cell_xml(ref, str(value), role)  # a time of day, a duration
 
 
-def _row_xml(number: int, letters: list[str], values: list[CellValue], role: _Role) -> str:
+def _row_start(number: int, values: list[CellValue], widths: list[float], bold: bool) -> str:
+    """A ``<row>`` tall enough for its wrapped text: neither Excel nor LibreOffice sizes the
+    rows of a file it opens, and a row of one line would print its lines over the next."""
+    lines = 1
+    for value, width in zip(values, widths, strict=False):
+        if isinstance(value, str) and (len(value) > width - 2 or "\n" in value):
+            per_line = max(width - 2.0, 1.0) / (1.1 if bold else 1.0)
+            shown = sum(math.ceil(max(len(part), 1) / per_line) for part in value.split("\n"))
+            lines = max(lines, shown)
+    if lines == 1:
+        return f'<row r="{number}">'
+    return (
+        f'<row r="{number}" ht="{min(_LINE_POINTS * lines, _MAX_ROW_POINTS):g}" customHeight="1">'
+    )
+
+
+def _row_xml(
+    number: int, letters: list[str], values: list[CellValue], role: _Role, widths: list[float]
+) -> str:
     cells = "".join(
         _cell_xml(f"{letter}{number}", value, role)
         for letter, value in zip(letters, values, strict=False)
     )
-    return f'<row r="{number}">{cells}</row>'
+    return f"{_row_start(number, values, widths, role is _HEADER)}{cells}</row>"
+
+
+def _total_row_xml(
+    number: int,
+    letters: list[str],
+    values: list[CellValue],
+    body: tuple[int, int],
+    widths: list[float],
+) -> str:
+    """A total row: each :class:`ColumnSum` a ``SUM`` over the ``body`` rows (first, last) of
+    its column with its value cached, everything else as :func:`_cell_xml` writes it."""
+    cells = []
+    for letter, value in zip(letters, values, strict=False):
+        ref = f"{letter}{number}"
+        if isinstance(value, ColumnSum) and body[0] <= body[1] and math.isfinite(value.value):
+            cells.append(
+                f'<c r="{ref}" s="{_TOTAL.plain}"><f>SUM({letter}{body[0]}:{letter}{body[1]})'
+                f"</f><v>{value.value!r}</v></c>"
+            )
+        else:
+            cells.append(_cell_xml(ref, value, _TOTAL))
+    return f"{_row_start(number, values, widths, True)}{''.join(cells)}</row>"
 
 
 @dataclass(frozen=True)
@@ -424,6 +500,7 @@ class _Layout:
     table: SheetTable
     count: int
     widths: list[float]
+    page: PageLayout
 
     @property
     def top(self) -> int:
@@ -431,24 +508,42 @@ class _Layout:
         return 2 if self.table.note else 1
 
     @property
+    def body(self) -> tuple[int, int]:
+        """The first and last rows of the table's body (after the header, before the totals;
+        the last is above the first when there is no body)."""
+        kept = len(self.table.rows) - min(self.table.totals, len(self.table.rows))
+        return self.top + 1, self.top + kept
+
+    @property
     def filtered(self) -> str | None:
-        """The autofilter's range: the header and every row (at least one)."""
+        """The autofilter's range: the header and every row but the totals (at least one)."""
         if not self.count:
             return None
-        last = self.top + max(len(self.table.rows), 1)
+        last = max(self.body[1], self.top + 1)
         return f"A{self.top}:{get_column_letter(self.count)}{last}"
+
+    @property
+    def print_titles(self) -> tuple[tuple[int, int], int] | None:
+        """The rows (the header's) and how many first columns print on every page."""
+        if not self.count:
+            return None
+        columns = self.table.title_columns if self.page.pages_across > 1 else 0
+        return (self.top, self.top), min(columns, self.count)
 
 
 def _layout(table: SheetTable) -> _Layout:
     count = max([len(table.header), *(len(r) for r in table.rows)], default=0)
-    return _Layout(table, count, _chosen_widths(table.header, table.rows, table.widths))
+    widths = _chosen_widths(table.header, table.rows, table.widths)
+    return _Layout(table, count, widths, page_layout(widths))
 
 
 def _write_sheet(stream: IO[bytes], layout: _Layout | None, selected: bool) -> None:
     """Stream one worksheet's XML: view (frozen below the header), column widths, the note
-    merged across the table, the header, the rows (a few hundred at a time), the autofilter."""
+    merged across the table, the header, the rows (a few hundred at a time), the totals, the
+    autofilter, the page setup."""
     write = stream.write
     write(f'{_XML_HEAD}<worksheet xmlns="{_MAIN_NS}" xmlns:r="{_DOC_RELS}">'.encode())
+    write(sheet_pr_xml().encode())
     view = '<sheetView workbookViewId="0"' + (' tabSelected="1"' if selected else "")
     table = layout.table if layout is not None else SheetTable("", [], [])
     note = ""
@@ -459,7 +554,7 @@ def _write_sheet(stream: IO[bytes], layout: _Layout | None, selected: bool) -> N
         note += "</row>"
     if layout is None or not layout.count:
         write(f"<sheetViews>{view}/></sheetViews><sheetData>{note}</sheetData>".encode())
-        write(_SHEET_END.encode())
+        write(f"{page_setup_xml(page_layout([]))}</worksheet>".encode())
         return
     count, top = layout.count, layout.top
     letters = [get_column_letter(j) for j in range(1, count + 1)]
@@ -475,24 +570,24 @@ def _write_sheet(stream: IO[bytes], layout: _Layout | None, selected: bool) -> N
             for j, width in enumerate(layout.widths, start=1)
         ),
         f"</cols><sheetData>{note}",
-        _row_xml(top, letters, list(table.header), _HEADER),
+        _row_xml(top, letters, list(table.header), _HEADER, layout.widths),
     ]
     write("".join(head).encode())
+    body = layout.body
     for start in range(0, len(table.rows), _FLUSH_ROWS):
         chunk = table.rows[start : start + _FLUSH_ROWS]
         first = top + 1 + start
-        rows = (_row_xml(first + i, letters, row, _BODY) for i, row in enumerate(chunk))
+        rows = (
+            _row_xml(first + i, letters, row, _BODY, layout.widths)
+            if first + i <= body[1]
+            else _total_row_xml(first + i, letters, row, body, layout.widths)
+            for i, row in enumerate(chunk)
+        )
         write("".join(rows).encode())
     tail = [f'</sheetData><autoFilter ref="{layout.filtered}"/>']
     if table.note and count > 1:
         tail.append(f'<mergeCells count="1"><mergeCell ref="A1:{letters[-1]}1"/></mergeCells>')
-    write("".join([*tail, _SHEET_END]).encode())
-
-
-_SHEET_END = (
-    '<pageMargins left="0.75" right="0.75" top="1" bottom="1" header="0.5" footer="0.5"/>'
-    "</worksheet>"
-)
+    write("".join([*tail, page_setup_xml(layout.page), "</worksheet>"]).encode())
 
 
 def _package_parts(titles: list[str], layouts: list[_Layout | None]) -> dict[str, str]:
@@ -509,6 +604,12 @@ def _package_parts(titles: list[str], layouts: list[_Layout | None]) -> dict[str
         f"{escape(_quoted(title))}!{_absolute(layout.filtered)}</definedName>"
         for n, title, layout in zip(sheets, titles, layouts, strict=True)
         if layout is not None and layout.filtered
+    )
+    names += "".join(
+        f'<definedName name="_xlnm.Print_Titles" localSheetId="{n - 1}">'
+        f"{escape(print_titles_ref(_quoted(title), *layout.print_titles))}</definedName>"
+        for n, title, layout in zip(sheets, titles, layouts, strict=True)
+        if layout is not None and layout.print_titles is not None
     )
     return {
         "[Content_Types].xml": (
@@ -633,11 +734,18 @@ def mark_workbook(
             for (row, column), found in cells.items():
                 _mark_cell(ws, row, column, found)
         _issue_sheet(workbook, marks)
+        _print_issue_list(workbook.worksheets[0])
         with atomic_target(target) as temporary:
             workbook.save(temporary)
     except Exception:  # a workbook openpyxl loaded but cannot write back
         return False
     return True
+
+
+def _print_issue_list(ws: Worksheet) -> None:
+    """The list of issues prints on A4, as wide as its columns ask, numbered pages (its
+    header row repeats on every page: :func:`_issue_sheet` names it)."""
+    set_page_layout(ws, page_layout(ISSUE_WIDTHS))
 
 
 def mark_workbook_apart(
@@ -751,7 +859,9 @@ def _rebuild(sheets: list[Sheet]) -> _Loaded:
                 continue
             ws.merge_cells(start_row=r1, start_column=c1, end_row=r2, end_column=c2)
             applied.append((r1, c1, r2, c2))
-        shown = [[v if isinstance(v, CellValue) else str(v) for v in r] for r in sheet.rows]
+        shown: list[list[CellValue]] = [
+            [v if isinstance(v, CellValue) else str(v) for v in r] for r in sheet.rows
+        ]
         widths = estimate_widths([], shown)
         for j, width in enumerate(widths, start=sheet.first_column):
             ws.column_dimensions[get_column_letter(j)].width = width
