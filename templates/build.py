@@ -548,19 +548,9 @@ def feedback() -> DocumentObject:
         "đánh dấu: “{{ marked_copy }}”.",
     )
     tag(doc, "{%p endif %}")
-    tag(doc, "{%p if rejected %}")
-    body(
-        doc,
-        "Tệp chưa được tiếp nhận. Đề nghị đơn vị sửa các lỗi nêu trên ngay trong tệp gốc "
-        "(không sửa trên bản sao đánh dấu) và gửi lại. {{ drop_folder }}",
-    )
-    tag(doc, "{%p else %}")
-    body(
-        doc,
-        "Tệp đã được tiếp nhận. Đề nghị đơn vị rà soát các nội dung cần lưu ý (nếu có); "
-        "trường hợp cần điều chỉnh số liệu, gửi lại tệp đã sửa. {{ drop_folder }}",
-    )
-    tag(doc, "{%p endif %}")
+    # What to correct where and send back: the marked copy's note says the same words
+    # (flows/documents/instruction.py).
+    body(doc, "{{ instruction }} {{ drop_folder }}")
     contact(doc)
     closing(doc, f"{ISSUER} thông báo để đơn vị biết, thực hiện./.")
     return doc

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import zipfile
 from datetime import date
@@ -24,10 +25,11 @@ from flows.documents.pdf import convert
 from flows.documents.render import CompiledTemplate
 from flows.documents.report import CHART_IMAGE
 from flows.documents.service import TEMPLATE_FILES, TEMPLATES
+from flows.intake.engine import run_intake
 from flows.plan import Plan, load_plan
 from tests import campaigns
 from tests import intake_files as build
-from tests.campaigns import BAD_CHOICE, HOSTILE, HOSTILE_NAME, NO_PDF, Campaign
+from tests.campaigns import BAD_CHOICE, HOSTILE, HOSTILE_NAME, INSTANT, NO_PDF, Campaign
 from tests.conftest import CONFIG
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
@@ -266,6 +268,50 @@ def test_marked_workbook_marks_the_bad_cell(dong_ha_campaign: Campaign) -> None:
     listing = [c for row in book["Danh sách lỗi"].iter_rows() for c in row]
     assert BAD_CHOICE in [c.value for c in listing]
     assert all(c.data_type != "f" for c in listing)
+
+
+def sentences(text: str) -> list[str]:
+    return re.split(r"(?<=\.)\s+", " ".join(text.split()))
+
+
+def test_the_letter_and_the_marked_copy_give_one_instruction(campaign: Campaign) -> None:
+    """Whether the file was taken, where to correct it and what to send back: the note above
+    the marked copy's list of issues says it in the feedback letter's words, naming the copy."""
+    marked = [p for run in campaign.feedback for p in written(run, "marked-workbook")]
+    assert marked
+    for path in marked:
+        letter = docx.Document(str((campaign.outbox / path).with_suffix(".docx")))
+        said = sentences(" ".join(p.text for p in letter.paragraphs))
+        issues = openpyxl.load_workbook(campaign.outbox / path).worksheets[0]
+        header = next(r for r in range(1, 10) if issues.cell(r, 1).value == "STT")
+        note = sentences(" ".join(str(issues.cell(r, 1).value or "") for r in range(1, header)))
+        resend = [s for s in said if "gửi lại" in s]
+        assert resend and resend == [s for s in note if "gửi lại" in s], path
+        assert f"“{path.name}”" in " ".join(resend), path
+        taken = [s for s in note if "tiếp nhận" in s]
+        assert taken and set(taken) <= set(said), path
+
+
+def test_a_marked_copy_corrected_and_sent_back_is_taken(
+    dong_ha_campaign: Campaign, tmp_path: Path
+) -> None:
+    """What the instruction asks: the bad cell corrected in the marked copy, the copy saved
+    and sent back with its marks, and the intake takes it for the right ward."""
+    root = tmp_path / "campaign"
+    shutil.copytree(dong_ha_campaign.root, root)
+    (path,) = [p for run in dong_ha_campaign.feedback for p in written(run, "marked-workbook")]
+    book = openpyxl.load_workbook(root / "outbox" / path)
+    data = book.worksheets[1]
+    assert data["B3"].value == BAD_CHOICE
+    data["B3"] = "Tổ chức hội nghị"
+    book.save(root / "inbox" / path.name)
+    plan = dong_ha_campaign.plan
+    (outcome,) = run_intake(plan, root / "inbox", root / "state", date(2018, 6, 13), INSTANT)
+    assert (outcome.status, outcome.sites, [i.code for i in outcome.issues]) == (
+        "accepted",
+        ["p3"],
+        ["late"],
+    )
 
 
 def test_hostile_text_is_literal_in_the_feedback(dong_ha_campaign: Campaign) -> None:
