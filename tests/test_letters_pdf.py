@@ -27,7 +27,7 @@ from flows.documents import service
 from flows.documents.feedback import feedback_context
 from flows.documents.letterhead import letterhead
 from flows.documents.letters import build_letters
-from flows.documents.pdf import convert
+from flows.documents.pdf import convert, soffice
 from flows.documents.render import CompiledTemplate
 from flows.documents.service import TEMPLATE_FILES, TEMPLATES
 from flows.documents.status import Evidence, build_matrix, reminders_due
@@ -38,7 +38,7 @@ from flows.plan.schema import DocumentKind
 from tests import campaigns
 from tests.campaigns import Campaign
 
-pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("libreoffice")]
+pytestmark = pytest.mark.slow
 
 MOST_ITEMS = 12  # a reminder item is 2-4 lines: 12 of them fill more than a page
 MOST_ISSUES = 18  # an issue's row in the table is 2-6 lines
@@ -61,16 +61,20 @@ class Letter:
         return text.split("\f")[:-1]  # pdftotext ends every page with a form feed
 
 
+def required(program: str | None, what: str) -> str:
+    """``program``'s path; without it the test is skipped, or fails in CI
+    (MOHINH_REQUIRE_LIBREOFFICE=1), as the ``libreoffice`` fixture does."""
+    if program is None:
+        if os.environ.get("MOHINH_REQUIRE_LIBREOFFICE"):
+            pytest.fail(f"{what} is required here but is not on PATH")
+        pytest.skip(f"{what} is not installed")
+    return program
+
+
 @pytest.fixture(scope="module")
 def pdftotext() -> str:
-    """pdftotext (poppler-utils) is there; CI (MOHINH_REQUIRE_LIBREOFFICE=1) fails rather than
-    skip, as it does without LibreOffice."""
-    found = shutil.which("pdftotext")
-    if found is None:
-        if os.environ.get("MOHINH_REQUIRE_LIBREOFFICE"):
-            pytest.fail("pdftotext is required here but is not on PATH")
-        pytest.skip("pdftotext (poppler-utils) is not installed")
-    return found
+    """pdftotext (poppler-utils), which CI installs with LibreOffice."""
+    return required(shutil.which("pdftotext"), "pdftotext (poppler-utils)")
 
 
 def rendered(
@@ -133,9 +137,11 @@ def written(campaign: Campaign) -> Iterator[Letter]:
 
 @pytest.fixture(scope="module")
 def letters(
-    tmp_path_factory: pytest.TempPathFactory, hai_duong: Plan, dong_ha: Plan
+    tmp_path_factory: pytest.TempPathFactory, hai_duong: Plan, dong_ha: Plan, pdftotext: str
 ) -> list[Letter]:
-    """Every letter of both plans' campaigns and the longer ones, with their PDF copies."""
+    """Every letter of both plans' campaigns and the longer ones, with their PDF copies
+    (checked for LibreOffice first: the campaigns take a minute to work)."""
+    required(soffice(), "LibreOffice (soffice)")
     folder = tmp_path_factory.mktemp("letters")
     worked = [
         campaigns.hai_duong_campaign(hai_duong, folder / "hai-duong"),
