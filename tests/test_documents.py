@@ -292,6 +292,19 @@ def test_the_letter_and_the_marked_copy_give_one_instruction(campaign: Campaign)
         assert taken and set(taken) <= set(said), path
 
 
+def test_a_letter_without_a_marked_copy_speaks_of_none(campaign: Campaign) -> None:
+    """A file that could not be read or marked (encrypted, a duplicate, a late file) gets a
+    letter that sends the sender to their own file only."""
+    alone = []
+    for run in campaign.feedback:
+        marked = {p.with_suffix("") for p in written(run, "marked-workbook")}
+        alone += [p for p in written(run, "feedback") if p.with_suffix("") not in marked]
+    assert alone
+    for letter in alone:
+        text = docx_text(campaign.outbox / letter)
+        assert "bản sao" not in text and "đánh dấu" not in text, letter
+
+
 def test_a_marked_copy_corrected_and_sent_back_is_taken(
     dong_ha_campaign: Campaign, tmp_path: Path
 ) -> None:
