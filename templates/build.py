@@ -6,7 +6,8 @@ writes ``reminder.docx`` (công văn đôn đốc), ``feedback.docx`` (phiếu p
 ``report.docx`` (báo cáo tổng hợp) into OUTDIR (default: this folder). The layout follows
 Nghị định 30/2020/NĐ-CP, Phụ lục I: A4, margins 2/2/3/1.5 cm, Times New Roman, the two-column
 letterhead with the short lines under the issuer and under the motto, page numbers at the top
-from page 2 on, "Nơi nhận" and the signature block at the end.
+from page 2 on, "Nơi nhận" and the signature block at the end, on the page of the body's
+last paragraph (never alone on a page).
 
 The output is deterministic: fixed core properties, no dates or random ids, so building twice
 gives the same XML in every part. After saving, every file is reopened and checked: each
@@ -111,6 +112,7 @@ def paragraph(
     before: float = 0,
     after: float = 6,
     keep_next: bool = False,
+    keep_lines: bool = False,
     first: bool = False,
 ) -> Paragraph:
     """A paragraph of ``runs``; each run is text or (text, formatting). Each run is one
@@ -131,6 +133,8 @@ def paragraph(
     fmt.space_after = Pt(after)
     if keep_next:
         fmt.keep_with_next = True
+    if keep_lines:
+        fmt.keep_together = True
     mark_size(par, size)
     for item in runs:
         text, style = (item, {}) if isinstance(item, str) else item
@@ -378,9 +382,18 @@ def contact(doc: DocumentObject) -> None:
     tag(doc, "{%p endif %}")
 
 
+def closing(doc: DocumentObject, *runs: tuple[str, dict[str, object]] | str, **kw: object) -> None:
+    """The last paragraph of the body, then the signature: the paragraph is kept whole and on
+    the page of the signature, so a page never holds "Nơi nhận" and the signer alone."""
+    body(doc, *runs, keep_next=True, keep_lines=True, **kw)
+    signature(doc)
+
+
 def signature(doc: DocumentObject) -> None:
-    """'Nơi nhận' and the recipients left, the signer right, in a borderless table."""
-    paragraph(doc, "", size=8, after=0, indent=False)
+    """'Nơi nhận' and the recipients left, the signer right, in a borderless table of one row
+    that cannot split (set_table), kept with the paragraphs before it (keep with next: Word and
+    LibreOffice keep a paragraph with the first row of the table that follows it)."""
+    paragraph(doc, "", size=8, after=0, indent=False, keep_next=True)
     table = doc.add_table(rows=1, cols=2)
     set_table(table, [SIGN_LEFT_CM, SIGN_RIGHT_CM], borders=False)
     left, right = table.cell(0, 0), table.cell(0, 1)
@@ -469,8 +482,7 @@ def reminder() -> DocumentObject:
 
     body(doc, "{{ drop_folder }}")
     contact(doc)
-    body(doc, f"{ISSUER} đề nghị đơn vị quan tâm, chỉ đạo thực hiện./.")
-    signature(doc)
+    closing(doc, f"{ISSUER} đề nghị đơn vị quan tâm, chỉ đạo thực hiện./.")
     return doc
 
 
@@ -536,22 +548,11 @@ def feedback() -> DocumentObject:
         "đánh dấu: “{{ marked_copy }}”.",
     )
     tag(doc, "{%p endif %}")
-    tag(doc, "{%p if rejected %}")
-    body(
-        doc,
-        "Tệp chưa được tiếp nhận. Đề nghị đơn vị sửa các lỗi nêu trên ngay trong tệp gốc "
-        "(không sửa trên bản sao đánh dấu) và gửi lại. {{ drop_folder }}",
-    )
-    tag(doc, "{%p else %}")
-    body(
-        doc,
-        "Tệp đã được tiếp nhận. Đề nghị đơn vị rà soát các nội dung cần lưu ý (nếu có); "
-        "trường hợp cần điều chỉnh số liệu, gửi lại tệp đã sửa. {{ drop_folder }}",
-    )
-    tag(doc, "{%p endif %}")
+    # What to correct where and send back: the marked copy's note says the same words
+    # (flows/documents/instruction.py).
+    body(doc, "{{ instruction }} {{ drop_folder }}")
     contact(doc)
-    body(doc, f"{ISSUER} thông báo để đơn vị biết, thực hiện./.")
-    signature(doc)
+    closing(doc, f"{ISSUER} thông báo để đơn vị biết, thực hiện./.")
     return doc
 
 
@@ -653,13 +654,12 @@ def report() -> DocumentObject:
     body(doc, "Không có.")
     tag(doc, "{%p endif %}")
 
-    body(
+    closing(
         doc,
         "Trên đây là báo cáo tổng hợp tình hình thực hiện {{ campaign_title }}, tính đến ngày "
         "{{ as_of }}, của " + ISSUER + "./.",
         before=6,
     )
-    signature(doc)
     return doc
 
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import zipfile
-from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
@@ -24,37 +24,18 @@ from flows.documents.letterhead import place_date
 from flows.documents.pdf import convert
 from flows.documents.render import CompiledTemplate
 from flows.documents.report import CHART_IMAGE
-from flows.documents.service import TEMPLATE_FILES, TEMPLATES, DocumentOptions
-from flows.intake.engine import IntakeOptions, run_intake
+from flows.documents.service import TEMPLATE_FILES, TEMPLATES
+from flows.intake.engine import run_intake
 from flows.plan import Plan, load_plan
+from tests import campaigns
 from tests import intake_files as build
-from tests.conftest import CONFIG, ROOT
+from tests.campaigns import BAD_CHOICE, HOSTILE, HOSTILE_NAME, INSTANT, NO_PDF, Campaign
+from tests.conftest import CONFIG
 from tests.test_printing import assert_only_total_formulas
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
-NO_PDF = DocumentOptions(pdf=False)
-INSTANT = IntakeOptions(settle=0, min_age=0)
 UMASK = os.umask(0o022)
 os.umask(UMASK)
-HOSTILE_NAME = "p3 & <b> {{ x }}.xlsx"
-BAD_CHOICE = "@Họp & <b> {% if %}"
-HOSTILE = "A & B <c> {{ x }} {% if %}\nxuống dòng"
-
-
-@dataclass(frozen=True)
-class Campaign:
-    """A worked campaign: inbox, state and outbox after intake, reminders and a report."""
-
-    plan: Plan
-    root: Path
-    as_of: date
-    remind: service.DocumentRun
-    feedback: list[service.DocumentRun]
-    report: service.DocumentRun
-
-    @property
-    def outbox(self) -> Path:
-        return self.root / "outbox"
 
 
 def docx_text(path: Path) -> str:
@@ -79,76 +60,14 @@ def check_golden(text: str, name: str, update: bool) -> None:
     assert text == path.read_text(encoding="utf-8")
 
 
-def _intake(plan: Plan, root: Path, day: date) -> service.DocumentRun:
-    run_intake(plan, root / "inbox", root / "state", day, INSTANT)
-    return service.feedback(plan, root / "inbox", root / "state", root / "outbox", day, NO_PDF)
-
-
-def _finish(plan: Plan, root: Path, day: date, feedback: list[service.DocumentRun]) -> Campaign:
-    state, outbox = root / "state", root / "outbox"
-    reminded = service.remind(plan, state, outbox, day, NO_PDF)
-    reported = service.report(plan, state, outbox, day, NO_PDF)
-    return Campaign(plan, root, day, reminded, feedback, reported)
-
-
 @pytest.fixture(scope="module")
 def hai_duong_campaign(tmp_path_factory: pytest.TempPathFactory, hai_duong: Plan) -> Campaign:
-    """The shipped samples, round by round, then reminders and the report a week after the
-    final due date."""
-    root = tmp_path_factory.mktemp("hai-duong")
-    (root / "inbox").mkdir()
-    feedback = []
-    for folder in sorted((ROOT / "samples").iterdir()):
-        if folder.is_dir():
-            # Intake takes files in mtime order; a checkout's mtimes are arbitrary, so the
-            # files get one by name (ledger ids, hence feedback names, are then stable).
-            for n, file in enumerate(sorted(folder.iterdir())):
-                copy = shutil.copy(file, root / "inbox" / file.name)
-                os.utime(copy, (1_500_000_000 + n, 1_500_000_000 + n))
-            feedback.append(_intake(hai_duong, root, date.fromisoformat(folder.name)))
-    return _finish(hai_duong, root, date(2017, 11, 27), feedback)
-
-
-def dong_ha_rows(plan: Plan, ward: str, **changes: object) -> list[list[object]]:
-    form = plan.forms[0]
-    values: dict[str, object] = {
-        "phuong": ward,
-        "hinh_thuc": "Tổ chức hội nghị",
-        "ngay_so_ket": "05/06/2018",
-        "chi_dao": f"{ward} ban hành kế hoạch, tổ chức ký giao ước thi đua.",
-        "ket_qua": f"{ward}: 95% hộ đạt gia đình văn hóa.",
-        "so_khu_pho": 10,
-        "so_khu_pho_van_hoa": 8,
-        "so_ho": 1200,
-        "so_ho_van_hoa": 1100,
-        "nha_dai_doan_ket": 2,
-        "quy_vi_nguoi_ngheo": 35000000,
-        "dien_hinh": "Khu phố 3 tự quản về vệ sinh môi trường.",
-        "kho_khan": "Kinh phí hạn chế.",
-        "phuong_huong": "Tiếp tục nhân rộng mô hình.",
-        "de_xuat": "",
-    } | changes
-    return [
-        [f"BÁO CÁO SƠ KẾT - {ward.upper()}"],
-        [c.label for c in form.columns],
-        [values[c.key] for c in form.columns],
-    ]
+    return campaigns.hai_duong_campaign(hai_duong, tmp_path_factory.mktemp("hai-duong"))
 
 
 @pytest.fixture(scope="module")
 def dong_ha_campaign(tmp_path_factory: pytest.TempPathFactory, dong_ha: Plan) -> Campaign:
-    """Four wards report (one late, one with a user text full of markup, one wrong), the rest
-    do not; reminders and the report two days after the due date."""
-    root = tmp_path_factory.mktemp("dong-ha")
-    inbox = root / "inbox"
-    inbox.mkdir()
-    build.write_xlsx(inbox / "p1.xlsx", dong_ha_rows(dong_ha, "Phường 1"))
-    build.write_xlsx(inbox / "p2.xlsx", dong_ha_rows(dong_ha, "Phường 2", kho_khan=HOSTILE))
-    build.write_xlsx(inbox / HOSTILE_NAME, dong_ha_rows(dong_ha, "Phường 3", hinh_thuc=BAD_CHOICE))
-    feedback = [_intake(dong_ha, root, date(2018, 6, 8))]
-    build.write_xlsx(inbox / "dong-le.xlsx", dong_ha_rows(dong_ha, "Phường Đông Lễ"))
-    feedback.append(_intake(dong_ha, root, date(2018, 6, 11)))
-    return _finish(dong_ha, root, date(2018, 6, 12), feedback)
+    return campaigns.dong_ha_campaign(dong_ha, tmp_path_factory.mktemp("dong-ha"))
 
 
 CAMPAIGNS = ["hai_duong_campaign", "dong_ha_campaign"]
@@ -350,6 +269,63 @@ def test_marked_workbook_marks_the_bad_cell(dong_ha_campaign: Campaign) -> None:
     listing = [c for row in book["Danh sách lỗi"].iter_rows() for c in row]
     assert BAD_CHOICE in [c.value for c in listing]
     assert all(c.data_type != "f" for c in listing)
+
+
+def sentences(text: str) -> list[str]:
+    return re.split(r"(?<=\.)\s+", " ".join(text.split()))
+
+
+def test_the_letter_and_the_marked_copy_give_one_instruction(campaign: Campaign) -> None:
+    """Whether the file was taken, where to correct it and what to send back: the note above
+    the marked copy's list of issues says it in the feedback letter's words, naming the copy."""
+    marked = [p for run in campaign.feedback for p in written(run, "marked-workbook")]
+    assert marked
+    for path in marked:
+        letter = docx.Document(str((campaign.outbox / path).with_suffix(".docx")))
+        said = sentences(" ".join(p.text for p in letter.paragraphs))
+        issues = openpyxl.load_workbook(campaign.outbox / path).worksheets[0]
+        header = next(r for r in range(1, 10) if issues.cell(r, 1).value == "STT")
+        note = sentences(" ".join(str(issues.cell(r, 1).value or "") for r in range(1, header)))
+        resend = [s for s in said if "gửi lại" in s]
+        assert resend and resend == [s for s in note if "gửi lại" in s], path
+        assert f"“{path.name}”" in " ".join(resend), path
+        taken = [s for s in note if "tiếp nhận" in s]
+        assert taken and set(taken) <= set(said), path
+
+
+def test_a_letter_without_a_marked_copy_speaks_of_none(campaign: Campaign) -> None:
+    """A file that could not be read or marked (encrypted, a duplicate, a late file) gets a
+    letter that sends the sender to their own file only."""
+    alone = []
+    for run in campaign.feedback:
+        marked = {p.with_suffix("") for p in written(run, "marked-workbook")}
+        alone += [p for p in written(run, "feedback") if p.with_suffix("") not in marked]
+    assert alone
+    for letter in alone:
+        text = docx_text(campaign.outbox / letter)
+        assert "bản sao" not in text and "đánh dấu" not in text, letter
+
+
+def test_a_marked_copy_corrected_and_sent_back_is_taken(
+    dong_ha_campaign: Campaign, tmp_path: Path
+) -> None:
+    """What the instruction asks: the bad cell corrected in the marked copy, the copy saved
+    and sent back with its marks, and the intake takes it for the right ward."""
+    root = tmp_path / "campaign"
+    shutil.copytree(dong_ha_campaign.root, root)
+    (path,) = [p for run in dong_ha_campaign.feedback for p in written(run, "marked-workbook")]
+    book = openpyxl.load_workbook(root / "outbox" / path)
+    data = book.worksheets[1]
+    assert data["B3"].value == BAD_CHOICE
+    data["B3"] = "Tổ chức hội nghị"
+    book.save(root / "inbox" / path.name)
+    plan = dong_ha_campaign.plan
+    (outcome,) = run_intake(plan, root / "inbox", root / "state", date(2018, 6, 13), INSTANT)
+    assert (outcome.status, outcome.sites, [i.code for i in outcome.issues]) == (
+        "accepted",
+        ["p3"],
+        ["late"],
+    )
 
 
 def test_hostile_text_is_literal_in_the_feedback(dong_ha_campaign: Campaign) -> None:

@@ -11,6 +11,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from flows.documents.instruction import resend_instruction
 from flows.documents.letterhead import letter_context, short_date
 from flows.documents.outbox import Outbox
 from flows.documents.render import CompiledTemplate
@@ -90,6 +91,7 @@ def feedback_context(
         "error_count": len(errors),
         "warning_count": len(row.issues) - len(errors),
         "marked_copy": marked or "",
+        "instruction": resend_instruction(row.status, marked),
         "issues": [
             {
                 "no": number,

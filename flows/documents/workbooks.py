@@ -56,6 +56,7 @@ from openpyxl.worksheet.hyperlink import Hyperlink  # type: ignore[import-untype
 from openpyxl.worksheet.worksheet import Worksheet  # type: ignore[import-untyped]
 
 from flows.documents.atomic import atomic_target
+from flows.documents.instruction import resend_instruction
 from flows.documents.printing import (
     PageLayout,
     page_layout,
@@ -733,7 +734,7 @@ def mark_workbook(
         for ws, cells in _by_cell(marks):
             for (row, column), found in cells.items():
                 _mark_cell(ws, row, column, found)
-        _issue_sheet(workbook, marks)
+        _issue_sheet(workbook, marks, target.name)
         _print_issue_list(workbook.worksheets[0])
         with atomic_target(target) as temporary:
             workbook.save(temporary)
@@ -977,15 +978,16 @@ def _quoted(title: str) -> str:
     return "'" + title.replace("'", "''") + "'"
 
 
-def _issue_sheet(workbook: Workbook, marks: list[_Mark]) -> None:
-    """Put the list of issues first, and make it the sheet that opens."""
+def _issue_sheet(workbook: Workbook, marks: list[_Mark], name: str) -> None:
+    """Put the list of issues first, and make it the sheet that opens; its note ends with the
+    feedback letter's instruction for this copy (named ``name``)."""
     ws = workbook.create_sheet(sheet_title(ISSUE_SHEET, set(workbook.sheetnames)), 0)
     errors = sum(1 for m in marks if m.issue.is_error)
     warnings_count = len(marks) - errors
     note = (
         f"Tệp có {errors} lỗi (ô tô đỏ) và {warnings_count} lưu ý (ô tô vàng). Bấm vào địa chỉ "
-        "ô để đến ô đó; đưa chuột lên ô được tô màu để đọc ghi chú. Xin sửa các lỗi trong "
-        "các trang dữ liệu, lưu lại rồi gửi lại tệp."
+        "ô để đến ô đó; đưa chuột lên ô được tô màu để đọc ghi chú. "
+        + resend_instruction("rejected" if errors else "accepted", name)
     )
     rows: list[list[CellValue]] = []
     for number, mark in enumerate(marks, start=1):
