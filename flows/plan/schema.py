@@ -389,6 +389,7 @@ class _Lookups:
     sites: dict[str, Site]
     senders: dict[str, frozenset[str]]
     units: dict[str, Placed] = field(default_factory=dict)
+    names: dict[str, str] = field(default_factory=dict)
     site_units: NameFinder | None = None
 
 
@@ -449,9 +450,9 @@ class Plan(Strict):
 
     def prepare(self) -> Plan:
         """Build every index now (the plan cache stores them with the plan): the lookups by
-        id and the unit of every site."""
+        id, the unit and the name of every site."""
         for site in self.sites:
-            self.unit_of(site)
+            self.site_name(site)
         return self
 
     def model_by_code(self, code: str) -> Model | None:
@@ -519,7 +520,11 @@ class Plan(Strict):
 
     def site_name(self, site: Site) -> str:
         """The name a site is shown under: its own, else its unit's."""
-        return site.name or self.unit_of(site).unit.name
+        names = self._lookups.names
+        name = names.get(site.id)
+        if name is None:
+            name = names[site.id] = site.name or self.unit_of(site).unit.name
+        return name
 
     def recipient(self, site: Site) -> str:
         """Who letters to ``site`` are addressed to."""
