@@ -739,6 +739,10 @@ def simulate(
     )
 
 
+DETAIL_FILES = 60
+"""The most files ``mohinh intake`` lists one by one; above it, a summary."""
+
+
 def print_outcomes(plan: Plan, outcomes: list[FileOutcome], day: date) -> None:
     """One table row per file, then each file's issues with their cells."""
     from flows.intake.engine import STATUS_WORDS
@@ -746,6 +750,9 @@ def print_outcomes(plan: Plan, outcomes: list[FileOutcome], day: date) -> None:
     out = _console()
     if not outcomes:
         out.print(f"Không có tệp mới trong thư mục nhận (ngày xét: {day:%d/%m/%Y}).")
+        return
+    if len(outcomes) > DETAIL_FILES:
+        print_outcome_summary(outcomes, day)
         return
     table = Table(title=f"Nhận tệp ngày {day:%d/%m/%Y}", title_justify="left")
     for header in ("Tệp", "Kết quả", "Điểm", "Mốc", "Lỗi", "Lưu ý"):
@@ -777,9 +784,35 @@ def print_outcomes(plan: Plan, outcomes: list[FileOutcome], day: date) -> None:
             )
             line = f"  {SEVERITY_WORDS[issue.severity]}: {where + ' ' if where else ''}"
             out.print(printable(f"{line}{issue.message}{hint}"), markup=False)
-    counts = {s: sum(1 for o in outcomes if o.status == s) for s in STATUS_WORDS}
+    _print_totals(outcomes)
+
+
+def _print_totals(outcomes: list[FileOutcome]) -> None:
+    from flows.intake.engine import STATUS_WORDS
+
+    counts = Counter[str](o.status for o in outcomes)
+    shown = [f"{_number(counts[s])} {words}" for s, words in STATUS_WORDS.items() if counts[s]]
+    _console().print(f"\nTổng: {', '.join(shown)}.", markup=False)
+
+
+def print_outcome_summary(outcomes: list[FileOutcome], day: date) -> None:
+    """A big intake (a national round: thousands of files) in a few lines: the files by
+    outcome, then the first files with errors, one line each; every file is in ``--json``
+    and in its feedback sheet. Rendering a row per file would take longer than the intake."""
+    out = _console()
+    out.print(f"Nhận {_number(len(outcomes))} tệp ngày {day:%d/%m/%Y}.", markup=False)
+    flawed = [o for o in outcomes if any(i.is_error for i in o.issues)]
+    if flawed:
+        out.print(f"\nTệp có lỗi ({_number(len(flawed))}):", markup=False)
+    for outcome in flawed[:DETAIL_FILES]:
+        errors = [i for i in outcome.issues if i.is_error]
+        more = f" (và {len(errors) - 1} lỗi khác)" if len(errors) > 1 else ""
+        out.print(printable(f"  {outcome.file}: {errors[0].message}{more}"), markup=False)
+    if len(flawed) > DETAIL_FILES:
+        out.print(f"  … và {_number(len(flawed) - DETAIL_FILES)} tệp khác.", markup=False)
+    _print_totals(outcomes)
     out.print(
-        "\nTổng: " + ", ".join(f"{n} {STATUS_WORDS[s]}" for s, n in counts.items() if n) + ".",
+        "Từng tệp: thêm --json; mỗi tệp có lỗi hoặc lưu ý có phiếu phản hồi trong thư mục văn bản.",
         markup=False,
     )
 
