@@ -130,8 +130,7 @@ def remind(
     force: bool = False,
 ) -> DocumentRun:
     """Write the reminder letters due on ``as_of`` that were not written yet (all of the day's
-    letters again with ``force``)."""
-    template = load_template(options, "reminder")
+    letters again with ``force``). The template is read only on a day with letters."""
     with exclusive(state), open_ledger(plan, state, options.database) as ledger:
         matrix = standing.build_matrix(
             plan, standing.Evidence.from_ledger(ledger, values=False), as_of
@@ -157,8 +156,11 @@ def remind(
             for _, site, milestone, _ in [d.key.split(":", 3)]
         )
         letters = build_letters(plan, matrix, due, earlier)
-        paths = {d.path for d in written or []}
-        documents = write_letters(template, letters, outbox, as_of, paths, replace=force)
+        documents = []
+        if letters:
+            template = load_template(options, "reminder")
+            paths = {d.path for d in written or []}
+            documents = write_letters(template, letters, outbox, as_of, paths, replace=force)
         attach_forms(plan, outbox, letters)
         return _finish(outbox, ledger, documents, options.pdf, state)
 
