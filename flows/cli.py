@@ -143,6 +143,39 @@ def plan_show(path: PlanPath = DEFAULT_PLAN) -> None:
             str(len(plan.sites_of(milestone))),
         )
     out.print(table)
+    print_issuer(plan)
+
+
+DOCUMENT_WORDS = {
+    "reminder": "Công văn đôn đốc",
+    "feedback": "Phiếu phản hồi",
+    "report": "Báo cáo tổng hợp",
+}
+
+
+def print_issuer(plan: Plan) -> None:
+    """What every document prints from the plan: the letterhead, the signature block, and
+    each kind's number and "Nơi nhận" list, as the documents show them."""
+    from flows.documents.letterhead import letterhead
+
+    out = _console()
+    start = plan.campaign.start or min(m.due for m in plan.milestones)
+    heads = {kind: letterhead(plan, kind, start) for kind in DOCUMENT_WORDS}
+    head = heads["report"]
+    out.print("Cơ quan ban hành (đầu văn bản)", markup=False)
+    for line in [*head["org_parent"].splitlines(), head["org_name"]]:
+        out.print(f"  {line}", markup=False)
+    out.print(f"  Nơi ban hành: {plan.issuer.place}", markup=False)
+    signer = [head["signer_authority"], head["signer_title"]]
+    signer.append(head["signer_name"] or "(chưa có họ tên: văn bản chừa chỗ ký)")
+    out.print(f"Người ký: {' — '.join(signer)}", markup=False)
+    table = Table(title="Văn bản", title_justify="left")
+    for header in ("Loại", "Số, ký hiệu", "Nơi nhận"):
+        table.add_column(header)
+    for kind, words in DOCUMENT_WORDS.items():
+        recipients = heads[kind]["recipients"] or "(không có)"
+        table.add_row(words, escape(heads[kind]["number"]), escape(recipients))
+    out.print(table)
 
 
 def parse_day(text: str) -> date:

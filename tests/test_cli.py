@@ -80,6 +80,48 @@ def test_show_plan_without_models(in_root: Path) -> None:
     assert "Mô hình" not in result.stdout
 
 
+@pytest.mark.parametrize(
+    ("plan", "lines"),
+    [
+        (
+            "config/plan.yaml",
+            [
+                "  TỈNH HẢI DƯƠNG",
+                "  BAN THƯỜNG TRỰC",
+                "Người ký: TM. BAN THƯỜNG TRỰC — PHÓ CHỦ TỊCH — (chưa có họ tên: văn bản chừa "
+                "chỗ ký)",
+            ],
+        ),
+        (
+            "config/dong-ha-2018.yaml",
+            [
+                "  THÀNH PHỐ ĐÔNG HÀ",
+                "  Nơi ban hành: Đông Hà",
+                "Người ký: TM. BAN THƯỜNG TRỰC — PHÓ CHỦ TỊCH — Võ Thị Hoa Hằng",
+            ],
+        ),
+    ],
+)
+def test_show_prints_the_letterhead_signer_and_recipients(
+    in_root: Path, plan: str, lines: list[str]
+) -> None:
+    from flows.plan import load_plan
+
+    result = runner.invoke(app, ["plan", "show", plan], env={"COLUMNS": "160"})
+    assert result.exit_code == 0, result.output
+    shown = result.stdout.splitlines()
+    assert all(line in shown for line in lines), result.stdout
+    documents = load_plan(plan).issuer.documents
+    for words, kind in [("Công văn đôn đốc", "reminder"), ("Báo cáo tổng hợp", "report")]:
+        row = next(line for line in shown if words in line)
+        assert f"/{documents[kind].symbol}" in row
+        first, *_ = documents[kind].recipients
+        assert f"- {first};" in row
+    for settings in documents.values():
+        for recipient in settings.recipients:
+            assert recipient in result.stdout
+
+
 def test_show_invalid_plan_exits_2(in_root: Path) -> None:
     result = runner.invoke(app, ["plan", "show", "tests/data/plans/plan-tab.yaml"])
     assert result.exit_code == 2
