@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from flows.documents.service import DocumentOptions, DocumentRun
     from flows.documents.status import Matrix
     from flows.intake.engine import FileOutcome
+    from flows.plan.schema import DocumentKind
 
 DEFAULT_PLAN = Path("config/plan.yaml")
 DEFAULT_INBOX = Path("inbox")
@@ -146,7 +147,7 @@ def plan_show(path: PlanPath = DEFAULT_PLAN) -> None:
     print_issuer(plan)
 
 
-DOCUMENT_WORDS = {
+DOCUMENT_WORDS: dict[DocumentKind, str] = {
     "reminder": "Công văn đôn đốc",
     "feedback": "Phiếu phản hồi",
     "report": "Báo cáo tổng hợp",
