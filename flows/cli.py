@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 from collections import Counter
 from dataclasses import asdict
@@ -20,6 +21,7 @@ from rich.table import Table
 from flows.errors import MohinhError, PlanError
 from flows.plan import Plan, load_plan
 from flows.plan.cache import load_in_state
+from flows.plan.types import why_not_a_day
 
 if TYPE_CHECKING:
     from flows.documents.service import DocumentOptions, DocumentRun
@@ -186,6 +188,14 @@ def parse_day(text: str) -> date:
             return datetime.strptime(text.strip(), pattern).date()
         except ValueError:
             continue
+    written = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})|(\d{1,2})/(\d{1,2})/(\d{4})", text.strip())
+    if written:
+        year, month, day = written[1], written[2], written[3]
+        if year is None:
+            year, month, day = written[6], written[5], written[4]
+        reason = why_not_a_day(int(year), int(month), int(day))
+        if reason:
+            raise typer.BadParameter(f"'{text}' không phải ngày: {reason}.")
     raise typer.BadParameter(f"'{text}' không phải ngày (viết 2026-08-15 hoặc 15/08/2026).")
 
 
@@ -518,14 +528,11 @@ def forms(
     if unknown or unknown_sites:
         if unknown:
             _console(stderr=True).print(
-                f"Không có mốc {', '.join(unknown)} (có: {', '.join(known_milestones)})",
-                markup=False,
+                unknown_ids("mốc", unknown, list(known_milestones)), markup=False
             )
         if unknown_sites:
             _console(stderr=True).print(
-                f"Không có điểm {', '.join(unknown_sites)} "
-                f"(có: {', '.join(s.id for s in plan.sites)})",
-                markup=False,
+                unknown_ids("điểm", unknown_sites, [s.id for s in plan.sites]), markup=False
             )
         raise typer.Exit(EXIT_INVALID)
     chosen = [known_milestones[m] for m in milestone] if milestone else plan.milestones
@@ -548,6 +555,18 @@ def forms(
     out.print(f"Đã ghi {len(written)} biểu mẫu vào {outbox}:", markup=False)
     for path in written:
         out.print(f"  {path}", markup=False)
+
+
+def unknown_ids(what: str, unknown: list[str], known: list[str]) -> str:
+    """``Không có mốc x`` with what it was probably meant to be (``có phải 'X'?``), else
+    the ids there are."""
+    from flows.plan.messages import closest
+
+    guesses = [closest(value, known) for value in unknown]
+    if all(guesses):
+        meant = ", ".join(f"'{g}'" for g in guesses)
+        return f"Không có {what} {', '.join(unknown)}; có phải {meant}?"
+    return f"Không có {what} {', '.join(unknown)} (có: {', '.join(known)})"
 
 
 @app.command("run")

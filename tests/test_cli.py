@@ -190,6 +190,23 @@ def test_intake_bad_as_of(tmp_path: Path) -> None:
     assert "không phải ngày" in result.output
 
 
+@pytest.mark.parametrize("written", ["31/04/2017", "2017-04-31"])
+def test_a_day_that_does_not_exist_says_what_is_wrong(tmp_path: Path, written: str) -> None:
+    result = runner.invoke(app, ["status", "--as-of", written, "--state", str(tmp_path)])
+    assert result.exit_code == 2
+    assert f"'{written}' không phải ngày: tháng 4 chỉ có 30 ngày." in result.output
+
+
+def test_an_id_in_the_wrong_case_gets_its_right_case(in_root: Path, tmp_path: Path) -> None:
+    arguments = ["forms", "--milestone", "DANG-KY", "--site", "Cam-Giang"]
+    result = runner.invoke(app, [*arguments, "--outbox", str(tmp_path)])
+    assert result.exit_code == 2
+    assert result.stderr.splitlines() == [
+        "Không có mốc DANG-KY; có phải 'dang-ky'?",
+        "Không có điểm Cam-Giang; có phải 'cam-giang'?",
+    ]
+
+
 # --- documents commands -----------------------------------------------------------------------
 
 
