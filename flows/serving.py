@@ -11,7 +11,6 @@ limit of one that cancels a newcomer while a run is going, so runs of a job neve
 from __future__ import annotations
 
 import os
-import re
 import signal
 import socket
 import subprocess
@@ -26,6 +25,7 @@ from typing import Any
 
 from flows.errors import MohinhError
 from flows.plan import Plan
+from flows.plan.cron import prefect_croniter
 from flows.plan.schema import Schedule
 
 SERVER_START_SECONDS = 120  # a first start creates the database: 18 s here
@@ -34,7 +34,6 @@ WAIT_VARIABLE = "MOHINH_SERVER_WAIT"  # seconds; overrides both
 PREFECT_SERVER = [sys.executable, "-m", "prefect", "server", "start"]
 JOBS = ("intake", "remind", "report")
 NO_SCHEDULES = "Kế hoạch không có lịch chạy nào (phần schedules: intake, remind, report)."
-_SIMPLE_TIME = re.compile(r"^(\d{1,2}) (\d{1,2}) ")
 
 
 class ServerError(MohinhError):
@@ -144,9 +143,13 @@ def stop(process: subprocess.Popen[bytes], grace: float = 15.0) -> None:
 
 
 def _time_of(schedule: Schedule) -> tuple[int, int]:
-    """The hour and minute of a schedule like ``0 16 * * 5`` (08:00 when it has none)."""
-    found = _SIMPLE_TIME.match(schedule.cron)
-    return (int(found.group(2)), int(found.group(1))) if found else (8, 0)
+    """The hour and minute a schedule first runs at in a day: 16:00 for ``0 16 * * 5``,
+    07:00 for ``*/15 7-17 * * 1-6``, 00:00 for ``@daily`` (Prefect's own cron parser)."""
+    fields = prefect_croniter().expand(schedule.cron)[0]
+    minutes, hours = (
+        [v for v in field if isinstance(v, int)] or [0] for field in (fields[0], fields[1])
+    )
+    return hours[0], minutes[0]
 
 
 def schedules_of(plan: Plan, job: str) -> list[Any]:

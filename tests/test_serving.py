@@ -32,6 +32,21 @@ def test_schedules_come_from_the_plan() -> None:
     assert [s.cron for s in schedules_of(dong_ha, "intake")] == ["*/15 7-17 * * 1-6"]
 
 
+@pytest.mark.parametrize(("cron", "start"), [("@daily", "T000000"), ("*/20 7-17 L * *", "T070000")])
+def test_runs_after_a_due_date_take_the_time_prefect_reads_in_the_cron(
+    cron: str, start: str
+) -> None:
+    from flows.plan import load_plan_text
+
+    text = (CONFIG / "plan.yaml").read_text(encoding="utf-8")
+    assert '    cron: "0 16 * * 5"\n' in text
+    text = text.replace('    cron: "0 16 * * 5"\n', f'    cron: "{cron}"\n')
+    plan = load_plan_text(text, "plan.yaml", CONFIG)
+    report = schedules_of(plan, "report")
+    assert report[0].cron == cron
+    assert [s.rrule.split("\n")[0][-7:] for s in report[1:]] == [start] * 3
+
+
 @pytest.mark.slow
 def test_serve_runs_a_scheduled_intake_and_stops_cleanly(tmp_path: Path) -> None:
     plan = (CONFIG / "dong-ha-2018.yaml").read_text(encoding="utf-8")
