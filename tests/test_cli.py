@@ -252,6 +252,24 @@ def test_status_of_many_sites_sums_up_by_milestone_and_by_unit(tmp_path: Path) -
     assert listed.stdout.count("\n") == 240 + 6  # a site per line
 
 
+def test_commands_that_make_pdfs_say_so_when_libreoffice_is_missing(
+    in_root: Path, tmp_path: Path
+) -> None:
+    places = ["--plan", "config/dong-ha-2018.yaml", "--state", str(tmp_path / "state")]
+    places += ["--outbox", str(tmp_path / "outbox"), "--as-of", "2018-06-11"]
+    nowhere = {"PATH": str(tmp_path / "no-programs")}
+    for command in ("remind", "report"):
+        result = runner.invoke(app, [command, *places], env=nowhere)
+        assert result.exit_code == 0, result.output
+        assert "Lưu ý: Chưa cài LibreOffice (không tìm thấy lệnh soffice)" in result.stderr
+        assert "--no-pdf" in result.stderr
+    assert list((tmp_path / "outbox").rglob("*.docx")) and not list(
+        (tmp_path / "outbox").rglob("*.pdf")
+    )
+    quiet = runner.invoke(app, ["remind", *places, "--no-pdf", "--force"], env=nowhere)
+    assert quiet.exit_code == 0 and "LibreOffice" not in quiet.output
+
+
 def test_remind_then_again_then_simulate(tmp_path: Path) -> None:
     plan = str(ALL_VALID_PLANS[0])
     places = ["--plan", plan, "--state", str(tmp_path / "state")]
