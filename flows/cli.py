@@ -6,7 +6,9 @@ import json
 import os
 import re
 import signal
+import sys
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import asdict
 from datetime import date, datetime
 from pathlib import Path
@@ -676,31 +678,66 @@ def serve(
     database: DatabaseOption = None,
     templates: TemplatesOption = None,
     pdf: PdfOption = True,
+    host: Annotated[
+        str,
+        typer.Option(
+            help="Địa chỉ máy chủ Prefect tự khởi động lắng nghe: 127.0.0.1 là chỉ máy này, "
+            "0.0.0.0 là cả các máy khác trong mạng."
+        ),
+    ] = "127.0.0.1",
+    port: Annotated[
+        int, typer.Option(help="Cổng của máy chủ Prefect tự khởi động (giao diện và API).")
+    ] = 4200,
 ) -> None:
-    """Chạy theo lịch trong kế hoạch (phần schedules) cho tới khi bấm Ctrl-C. Không đặt
-    PREFECT_API_URL thì tự khởi động một máy chủ Prefect trên máy này."""
+    """Chạy theo lịch trong kế hoạch (phần schedules) cho tới khi bấm Ctrl-C.
+
+    Không đặt PREFECT_API_URL thì tự khởi động một máy chủ Prefect trên máy này, ở --host và
+    --port, rồi in địa chỉ giao diện và lệnh chạy ngay một vòng."""
     plan = _load(plan_path, state)
     parameters = _parameters(plan_path, inbox, state, outbox, database, templates, pdf)
     signal.signal(signal.SIGTERM, _interrupt)
-    from flows.serving import local_server, require_server, serve_plan
+    from flows.serving import local_server, require_server, serve_plan, ui_address
 
     out = _console()
     try:
         external = os.environ.get("PREFECT_API_URL")
         if external:
             require_server(external)
-            serve_plan(plan, parameters)
+            serve_plan(plan, parameters, _ready(plan, external, external.removesuffix("/api")))
         else:
             out.print("Đang khởi động máy chủ Prefect trên máy này…", markup=False)
-            with local_server(state) as api_url:
+            with local_server(state, host=host, port=port) as api_url:
                 os.environ["PREFECT_API_URL"] = api_url
                 out.print(f"Máy chủ Prefect: {api_url.removesuffix('/api')}", markup=False)
-                serve_plan(plan, parameters)
+                serve_plan(plan, parameters, _ready(plan, api_url, ui_address(host, port)))
     except KeyboardInterrupt:
         pass
     except MohinhError as failure:
         raise _stop(failure) from None
     out.print("Đã dừng chạy theo lịch.", markup=False)
+
+
+def _ready(plan: Plan, api_url: str, ui: str) -> Callable[[list[str]], None]:
+    """What ``serve`` says once its deployments are served: what runs, where the UI is, and
+    the command that runs a whole cycle now (as the README gives it)."""
+
+    def say(names: list[str]) -> None:
+        out = _console()
+        out.print("Đang chạy theo lịch (dừng: Ctrl-C):", markup=False)
+        for name in names:
+            out.print(f"  {name}", markup=False)
+        out.print(f"Giao diện Prefect: {ui}", markup=False)
+        program = Path(sys.executable).with_name("prefect")
+        if program.is_relative_to(Path.cwd()):
+            program = Path(".") / program.relative_to(Path.cwd())
+        cycle = f"cycle/{plan.campaign.id}-cycle"
+        out.print("Chạy ngay một vòng đầy đủ:", markup=False)
+        out.print(
+            f"  PREFECT_API_URL={api_url} {program} deployment run '{cycle}' --watch",
+            markup=False,
+        )
+
+    return say
 
 
 @app.command("deploy")
