@@ -42,26 +42,48 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode="markdown",  # a help paragraph's lines are joined, as it is read
+    options_metavar="[TÙY_CHỌN]",
+    subcommand_metavar="LỆNH [ĐỐI_SỐ]...",
+    suggest_commands=False,  # click suggests, in Vietnamese (flows/words.py)
 )
-plan_app = typer.Typer(help="Kiểm tra và xem kế hoạch (tệp YAML).", no_args_is_help=True)
+plan_app = typer.Typer(
+    help="Kiểm tra và xem kế hoạch (tệp YAML).",
+    no_args_is_help=True,
+    rich_markup_mode="markdown",
+    options_metavar="[TÙY_CHỌN]",
+    subcommand_metavar="LỆNH [ĐỐI_SỐ]...",
+    suggest_commands=False,
+)
 app.add_typer(plan_app, name="plan")
 
-PlanPath = Annotated[Path, typer.Argument(help="Tệp kế hoạch YAML.", show_default=True)]
-PlanOption = Annotated[Path, typer.Option("--plan", help="Tệp kế hoạch YAML.")]
-StateOption = Annotated[Path, typer.Option("--state", help="Thư mục lưu sổ theo dõi.")]
-OutboxOption = Annotated[Path, typer.Option("--outbox", help="Thư mục ghi văn bản.")]
+PlanPath = Annotated[
+    Path, typer.Argument(metavar="TỆP", help="Tệp kế hoạch YAML.", show_default=True)
+]
+PlanOption = Annotated[Path, typer.Option("--plan", metavar="TỆP", help="Tệp kế hoạch YAML.")]
+StateOption = Annotated[
+    Path, typer.Option("--state", metavar="THƯ_MỤC", help="Thư mục lưu sổ theo dõi.")
+]
+OutboxOption = Annotated[
+    Path, typer.Option("--outbox", metavar="THƯ_MỤC", help="Thư mục ghi văn bản.")
+]
 DatabaseOption = Annotated[
     str | None,
     typer.Option(
+        metavar="URL",
         help="Địa chỉ SQLAlchemy của cơ sở dữ liệu (mặc định: biến MOHINH_DATABASE_URL, nếu "
-        "không có thì SQLite trong --state)."
+        "không có thì SQLite trong --state).",
     ),
 ]
 AsOfOption = Annotated[
-    str | None, typer.Option("--as-of", help="Ngày xét, ví dụ 2026-08-15 (mặc định: hôm nay).")
+    str | None,
+    typer.Option("--as-of", metavar="NGÀY", help="Ngày xét, ví dụ 2026-08-15 (mặc định: hôm nay)."),
 ]
 TemplatesOption = Annotated[
-    Path | None, typer.Option("--templates", help="Thư mục mẫu văn bản (mặc định: templates/).")
+    Path | None,
+    typer.Option(
+        "--templates", metavar="THƯ_MỤC", help="Thư mục mẫu văn bản (mặc định: templates/)."
+    ),
 ]
 PdfOption = Annotated[
     bool, typer.Option("--pdf/--no-pdf", help="Làm thêm bản PDF (cần LibreOffice).")
@@ -216,18 +238,28 @@ def printable(text: str) -> str:
 
 @app.command("intake")
 def intake(
-    plan_path: Annotated[Path, typer.Option("--plan", help="Tệp kế hoạch YAML.")] = DEFAULT_PLAN,
-    inbox: Annotated[Path, typer.Option(help="Thư mục các đơn vị gửi tệp vào.")] = DEFAULT_INBOX,
-    state: Annotated[Path, typer.Option(help="Thư mục lưu sổ theo dõi.")] = DEFAULT_STATE,
+    plan_path: Annotated[
+        Path, typer.Option("--plan", metavar="TỆP", help="Tệp kế hoạch YAML.")
+    ] = DEFAULT_PLAN,
+    inbox: Annotated[
+        Path, typer.Option(metavar="THƯ_MỤC", help="Thư mục các đơn vị gửi tệp vào.")
+    ] = DEFAULT_INBOX,
+    state: Annotated[
+        Path, typer.Option(metavar="THƯ_MỤC", help="Thư mục lưu sổ theo dõi.")
+    ] = DEFAULT_STATE,
     as_of: Annotated[
         str | None,
-        typer.Option("--as-of", help="Ngày nhận dùng để xét nộp muộn (mặc định: hôm nay)."),
+        typer.Option(
+            "--as-of", metavar="NGÀY", help="Ngày nhận dùng để xét nộp muộn (mặc định: hôm nay)."
+        ),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="In kết quả dạng JSON.")] = False,
     database: DatabaseOption = None,
     outbox: Annotated[
         Path | None,
-        typer.Option(help="Thư mục ghi phiếu phản hồi cho các tệp có lỗi hoặc lưu ý."),
+        typer.Option(
+            metavar="THƯ_MỤC", help="Thư mục ghi phiếu phản hồi cho các tệp có lỗi hoặc lưu ý."
+        ),
     ] = DEFAULT_OUTBOX,
     feedback: Annotated[
         bool, typer.Option("--feedback/--no-feedback", help="Ghi phiếu phản hồi cho tệp có lỗi.")
@@ -235,14 +267,16 @@ def intake(
     templates: TemplatesOption = None,
     pdf: PdfOption = True,
     settle: Annotated[
-        float, typer.Option(help="Số giây giữa hai lần xem tệp (tệp phải không đổi).")
+        float,
+        typer.Option(metavar="GIÂY", help="Số giây giữa hai lần xem tệp (tệp phải không đổi)."),
     ] = 2.0,
     min_age: Annotated[
-        float, typer.Option(help="Tệp phải được ghi xong ít nhất chừng này giây.")
+        float, typer.Option(metavar="GIÂY", help="Tệp phải được ghi xong ít nhất chừng này giây.")
     ] = 5.0,
 ) -> None:
-    """Nhận các tệp trong thư mục nhận: kiểm tra theo kế hoạch, ghi sổ, trả lời từng tệp
-    (phiếu phản hồi cho mỗi tệp bị trả lại hoặc có lưu ý, trong --outbox)."""
+    """Nhận các tệp trong thư mục nhận: kiểm tra theo kế hoạch, ghi sổ, trả lời từng tệp.
+
+    Mỗi tệp bị trả lại hoặc có lưu ý được trả lời bằng một phiếu phản hồi, trong --outbox."""
     from flows.documents import service
     from flows.documents.outbox import check_outbox, write_failure
     from flows.intake.engine import IntakeOptions, run_intake
@@ -510,17 +544,24 @@ def forms(
     plan_path: PlanOption = DEFAULT_PLAN,
     outbox: OutboxOption = DEFAULT_OUTBOX,
     milestone: Annotated[
-        list[str] | None, typer.Option(help="Chỉ mốc này (mã mốc; có thể ghi nhiều lần).")
+        list[str] | None,
+        typer.Option(metavar="MÃ_MỐC", help="Chỉ mốc này (mã mốc; có thể ghi nhiều lần)."),
     ] = None,
     site: Annotated[
-        list[str] | None, typer.Option(help="Chỉ điểm này (mã điểm; có thể ghi nhiều lần).")
+        list[str] | None,
+        typer.Option(metavar="MÃ_ĐIỂM", help="Chỉ điểm này (mã điểm; có thể ghi nhiều lần)."),
     ] = None,
     inbox: Annotated[
-        Path, typer.Option(help="Thư mục nhận (biểu mẫu không được ghi vào trong đó).")
+        Path,
+        typer.Option(
+            metavar="THƯ_MỤC", help="Thư mục nhận (biểu mẫu không được ghi vào trong đó)."
+        ),
     ] = DEFAULT_INBOX,
 ) -> None:
-    """Soạn biểu mẫu trống (.xlsx) cho từng điểm và từng mốc, vào thư mục của điểm trong
-    --outbox: có danh sách chọn, định dạng, trang hướng dẫn."""
+    """Soạn biểu mẫu trống (.xlsx) cho từng điểm và từng mốc.
+
+    Biểu mẫu được ghi vào thư mục của điểm trong --outbox, có danh sách chọn, định dạng và
+    trang hướng dẫn."""
     from flows.forms import write_forms
 
     plan = _load(plan_path)
@@ -574,19 +615,26 @@ def unknown_ids(what: str, unknown: list[str], known: list[str]) -> str:
 @app.command("run")
 def run(
     plan_path: PlanOption = DEFAULT_PLAN,
-    inbox: Annotated[Path, typer.Option(help="Thư mục các đơn vị gửi tệp vào.")] = DEFAULT_INBOX,
+    inbox: Annotated[
+        Path, typer.Option(metavar="THƯ_MỤC", help="Thư mục các đơn vị gửi tệp vào.")
+    ] = DEFAULT_INBOX,
     state: StateOption = DEFAULT_STATE,
     outbox: OutboxOption = DEFAULT_OUTBOX,
     as_of: AsOfOption = None,
     database: DatabaseOption = None,
     templates: TemplatesOption = None,
     pdf: PdfOption = True,
-    settle: Annotated[float, typer.Option(help="Số giây giữa hai lần xem tệp.")] = 2.0,
-    min_age: Annotated[float, typer.Option(help="Tệp phải ghi xong ít nhất chừng này giây.")] = 5.0,
+    settle: Annotated[
+        float, typer.Option(metavar="GIÂY", help="Số giây giữa hai lần xem tệp.")
+    ] = 2.0,
+    min_age: Annotated[
+        float, typer.Option(metavar="GIÂY", help="Tệp phải ghi xong ít nhất chừng này giây.")
+    ] = 5.0,
 ) -> None:
-    """Chạy một vòng đầy đủ qua Prefect: nhận tệp (và phiếu phản hồi), công văn đôn đốc, báo
-    cáo tổng hợp; như lịch tự động sẽ chạy. Không đặt PREFECT_API_URL thì tự khởi động máy chủ
-    Prefect trên máy này (dữ liệu trong thư mục --state)."""
+    """Chạy ngay một vòng đầy đủ qua Prefect: nhận tệp, công văn đôn đốc, báo cáo tổng hợp.
+
+    Như lịch tự động sẽ chạy (nhận tệp kèm phiếu phản hồi). Không đặt PREFECT_API_URL thì tự
+    khởi động máy chủ Prefect trên máy này (dữ liệu trong thư mục --state)."""
     plan = _load(plan_path, state)  # a broken plan stops here, before Prefect starts
     day = _day(plan, as_of)
     parameters = {
@@ -672,7 +720,9 @@ def _parameters(
 @app.command("serve")
 def serve(
     plan_path: PlanOption = DEFAULT_PLAN,
-    inbox: Annotated[Path, typer.Option(help="Thư mục các đơn vị gửi tệp vào.")] = DEFAULT_INBOX,
+    inbox: Annotated[
+        Path, typer.Option(metavar="THƯ_MỤC", help="Thư mục các đơn vị gửi tệp vào.")
+    ] = DEFAULT_INBOX,
     state: StateOption = DEFAULT_STATE,
     outbox: OutboxOption = DEFAULT_OUTBOX,
     database: DatabaseOption = None,
@@ -681,12 +731,16 @@ def serve(
     host: Annotated[
         str,
         typer.Option(
+            metavar="ĐỊA_CHỈ",
             help="Địa chỉ máy chủ Prefect tự khởi động lắng nghe: 127.0.0.1 là chỉ máy này, "
-            "0.0.0.0 là cả các máy khác trong mạng."
+            "0.0.0.0 là cả các máy khác trong mạng.",
         ),
     ] = "127.0.0.1",
     port: Annotated[
-        int, typer.Option(help="Cổng của máy chủ Prefect tự khởi động (giao diện và API).")
+        int,
+        typer.Option(
+            metavar="CỔNG", help="Cổng của máy chủ Prefect tự khởi động (giao diện và API)."
+        ),
     ] = 4200,
 ) -> None:
     """Chạy theo lịch trong kế hoạch (phần schedules) cho tới khi bấm Ctrl-C.
@@ -742,18 +796,23 @@ def _ready(plan: Plan, api_url: str, ui: str) -> Callable[[list[str]], None]:
 
 @app.command("deploy")
 def deploy(
-    pool: Annotated[str, typer.Option(help="Nhóm máy chạy (work pool) của Prefect.")],
+    pool: Annotated[
+        str, typer.Option(metavar="TÊN", help="Nhóm máy chạy (work pool) của Prefect.")
+    ],
     plan_path: PlanOption = DEFAULT_PLAN,
-    inbox: Annotated[Path, typer.Option(help="Thư mục các đơn vị gửi tệp vào.")] = DEFAULT_INBOX,
+    inbox: Annotated[
+        Path, typer.Option(metavar="THƯ_MỤC", help="Thư mục các đơn vị gửi tệp vào.")
+    ] = DEFAULT_INBOX,
     state: StateOption = DEFAULT_STATE,
     outbox: OutboxOption = DEFAULT_OUTBOX,
     database: DatabaseOption = None,
     templates: TemplatesOption = None,
     pdf: PdfOption = True,
 ) -> None:
-    """Đăng ký lịch chạy của kế hoạch vào một nhóm máy chạy trên máy chủ Prefect (PREFECT_API_URL),
-    để các máy chạy "prefect worker start --pool …" thực hiện. Các đường dẫn phải là đường dẫn
-    mà máy chạy nhìn thấy."""
+    """Đăng ký lịch chạy của kế hoạch vào một nhóm máy chạy của Prefect.
+
+    Máy chủ Prefect là PREFECT_API_URL; các máy chạy "prefect worker start --pool …" thực hiện.
+    Các đường dẫn phải là đường dẫn mà máy chạy nhìn thấy."""
     plan = _load(plan_path, state)
     parameters = _parameters(plan_path, inbox, state, outbox, database, templates, pdf)
     from flows.serving import deploy_plan, require_server
@@ -780,8 +839,8 @@ def _interrupt(_signal: int, _frame: object) -> None:
 
 @app.command("simulate")
 def simulate(
-    start: Annotated[str, typer.Option("--from", help="Ngày bắt đầu.")],
-    end: Annotated[str, typer.Option("--to", help="Ngày kết thúc.")],
+    start: Annotated[str, typer.Option("--from", metavar="NGÀY", help="Ngày bắt đầu.")],
+    end: Annotated[str, typer.Option("--to", metavar="NGÀY", help="Ngày kết thúc.")],
     plan_path: PlanOption = DEFAULT_PLAN,
     state: StateOption = DEFAULT_STATE,
     database: DatabaseOption = None,
@@ -866,5 +925,9 @@ def print_outcomes(plan: Plan, outcomes: list[FileOutcome], day: date) -> None:
 
 
 def main() -> None:
-    """Entry point used by ``python -m flows``."""
+    """Entry point of ``mohinh`` and ``python -m flows``: typer's and click's own words
+    ("Usage:", "Options", error messages) in Vietnamese too (``flows.words``)."""
+    from flows.words import speak_vietnamese
+
+    speak_vietnamese()
     app()

@@ -113,7 +113,7 @@ def translate(
 
 def closest(value: str, choices: Iterable[str]) -> str | None:
     """The choice ``value`` was probably meant to be: one that differs only in letter case
-    (``bvmt`` for ``BVMT``), else the closest by ``difflib`` with case ignored."""
+    (``m1`` for ``M1``), else the closest by ``difflib`` with case ignored."""
     folded: dict[str, str] = {}
     for choice in sorted(set(choices)):
         folded.setdefault(choice.casefold(), choice)
