@@ -38,6 +38,32 @@ def test_schedules_come_from_the_plan() -> None:
     assert [s.cron for s in schedules_of(dong_ha, "intake")] == ["*/15 7-17 * * 1-6"]
 
 
+def test_deployments_are_described_in_vietnamese() -> None:
+    from flows.serving import deployments
+
+    plan = load_plan(CONFIG / "dong-ha-2018.yaml")
+    found = {d.flow_name: d.description for d in deployments(plan, {"plan": "p"})}
+    assert sorted(found) == ["cycle", "intake", "remind", "report"]
+    for flow, description in found.items():
+        assert description.endswith(f"Kế hoạch: {plan.campaign.title}.") or flow == "cycle"
+        assert plan.campaign.title in description
+    assert found["remind"].startswith("Soạn các công văn đôn đốc đến hạn trong ngày")
+    assert found["cycle"].endswith("Không có lịch: bấm Run để chạy ngay.")
+
+
+def test_a_port_already_taken_stops_serve_before_anything_starts(tmp_path: Path) -> None:
+    import socket
+
+    from flows.serving import ServerError
+
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        port = taken.getsockname()[1]
+        refused = pytest.raises(ServerError, match=f"Không mở được cổng {port} trên 127.0.0.1")
+        with refused, local_server(tmp_path / "state", port=port):
+            pass  # pragma: no cover
+    assert not (tmp_path / "state" / "prefect" / "server.log").exists()
+
+
 @pytest.mark.parametrize(("cron", "start"), [("@daily", "T000000"), ("*/20 7-17 L * *", "T070000")])
 def test_runs_after_a_due_date_take_the_time_prefect_reads_in_the_cron(
     cron: str, start: str
