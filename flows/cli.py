@@ -35,6 +35,8 @@ DEFAULT_PLAN = Path("config/plan.yaml")
 DEFAULT_INBOX = Path("inbox")
 DEFAULT_STATE = Path("state")
 DEFAULT_OUTBOX = Path("outbox")
+DEFAULT_HOST = "127.0.0.1"  # `serve`'s own Prefect server: this machine only
+DEFAULT_PORT = 4200  # Prefect's own port, as the README's commands give it
 EXIT_INVALID = 2
 
 app = typer.Typer(
@@ -735,13 +737,13 @@ def serve(
             help="Địa chỉ máy chủ Prefect tự khởi động lắng nghe: 127.0.0.1 là chỉ máy này, "
             "0.0.0.0 là cả các máy khác trong mạng.",
         ),
-    ] = "127.0.0.1",
+    ] = DEFAULT_HOST,
     port: Annotated[
         int,
         typer.Option(
             metavar="CỔNG", help="Cổng của máy chủ Prefect tự khởi động (giao diện và API)."
         ),
-    ] = 4200,
+    ] = DEFAULT_PORT,
 ) -> None:
     """Chạy theo lịch trong kế hoạch (phần schedules) cho tới khi bấm Ctrl-C.
 

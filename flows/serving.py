@@ -40,7 +40,6 @@ WAIT_VARIABLE = "MOHINH_SERVER_WAIT"  # seconds; overrides both
 PREFECT_SERVER = [sys.executable, "-m", "prefect", "server", "start"]
 JOBS = ("intake", "remind", "report")
 LOCAL_HOST = "127.0.0.1"
-SERVE_PORT = 4200  # Prefect's own default port
 EVERY_HOST = ("0.0.0.0", "::", "")
 NAMING_SECONDS = 30  # how often `serve` names the runs the scheduler made ahead
 NAMING_DAYS = 2  # and how far back it looks for runs cancelled before they started
