@@ -5,8 +5,11 @@ from __future__ import annotations
 import gc
 import json
 import os
+import re
 import signal
+import sys
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import asdict
 from datetime import date, datetime
 from pathlib import Path
@@ -21,16 +24,20 @@ from rich.table import Table
 from flows.errors import MohinhError, PlanError
 from flows.plan import Plan, load_plan
 from flows.plan.cache import load_in_state
+from flows.plan.types import why_not_a_day
 
 if TYPE_CHECKING:
     from flows.documents.service import DocumentOptions, DocumentRun
     from flows.documents.status import Matrix
     from flows.intake.engine import FileOutcome
+    from flows.plan.schema import DocumentKind
 
 DEFAULT_PLAN = Path("config/plan.yaml")
 DEFAULT_INBOX = Path("inbox")
 DEFAULT_STATE = Path("state")
 DEFAULT_OUTBOX = Path("outbox")
+DEFAULT_HOST = "127.0.0.1"  # `serve`'s own Prefect server: this machine only
+DEFAULT_PORT = 4200  # Prefect's own port, as the README's commands give it
 EXIT_INVALID = 2
 
 app = typer.Typer(
@@ -38,26 +45,48 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode="markdown",  # a help paragraph's lines are joined, as it is read
+    options_metavar="[TÙY_CHỌN]",
+    subcommand_metavar="LỆNH [ĐỐI_SỐ]...",
+    suggest_commands=False,  # click suggests, in Vietnamese (flows/words.py)
 )
-plan_app = typer.Typer(help="Kiểm tra và xem kế hoạch (tệp YAML).", no_args_is_help=True)
+plan_app = typer.Typer(
+    help="Kiểm tra và xem kế hoạch (tệp YAML).",
+    no_args_is_help=True,
+    rich_markup_mode="markdown",
+    options_metavar="[TÙY_CHỌN]",
+    subcommand_metavar="LỆNH [ĐỐI_SỐ]...",
+    suggest_commands=False,
+)
 app.add_typer(plan_app, name="plan")
 
-PlanPath = Annotated[Path, typer.Argument(help="Tệp kế hoạch YAML.", show_default=True)]
-PlanOption = Annotated[Path, typer.Option("--plan", help="Tệp kế hoạch YAML.")]
-StateOption = Annotated[Path, typer.Option("--state", help="Thư mục lưu sổ theo dõi.")]
-OutboxOption = Annotated[Path, typer.Option("--outbox", help="Thư mục ghi văn bản.")]
+PlanPath = Annotated[
+    Path, typer.Argument(metavar="TỆP", help="Tệp kế hoạch YAML.", show_default=True)
+]
+PlanOption = Annotated[Path, typer.Option("--plan", metavar="TỆP", help="Tệp kế hoạch YAML.")]
+StateOption = Annotated[
+    Path, typer.Option("--state", metavar="THƯ_MỤC", help="Thư mục lưu sổ theo dõi.")
+]
+OutboxOption = Annotated[
+    Path, typer.Option("--outbox", metavar="THƯ_MỤC", help="Thư mục ghi văn bản.")
+]
 DatabaseOption = Annotated[
     str | None,
     typer.Option(
+        metavar="URL",
         help="Địa chỉ SQLAlchemy của cơ sở dữ liệu (mặc định: biến MOHINH_DATABASE_URL, nếu "
-        "không có thì SQLite trong --state)."
+        "không có thì SQLite trong --state).",
     ),
 ]
 AsOfOption = Annotated[
-    str | None, typer.Option("--as-of", help="Ngày xét, ví dụ 2026-08-15 (mặc định: hôm nay).")
+    str | None,
+    typer.Option("--as-of", metavar="NGÀY", help="Ngày xét, ví dụ 2026-08-15 (mặc định: hôm nay)."),
 ]
 TemplatesOption = Annotated[
-    Path | None, typer.Option("--templates", help="Thư mục mẫu văn bản (mặc định: templates/).")
+    Path | None,
+    typer.Option(
+        "--templates", metavar="THƯ_MỤC", help="Thư mục mẫu văn bản (mặc định: templates/)."
+    ),
 ]
 PdfOption = Annotated[
     bool, typer.Option("--pdf/--no-pdf", help="Làm thêm bản PDF (cần LibreOffice).")
@@ -149,6 +178,39 @@ def plan_show(path: PlanPath = DEFAULT_PLAN) -> None:
             str(len(plan.sites_of(milestone))),
         )
     out.print(table)
+    print_issuer(plan)
+
+
+DOCUMENT_WORDS: dict[DocumentKind, str] = {
+    "reminder": "Công văn đôn đốc",
+    "feedback": "Phiếu phản hồi",
+    "report": "Báo cáo tổng hợp",
+}
+
+
+def print_issuer(plan: Plan) -> None:
+    """What every document prints from the plan: the letterhead, the signature block, and
+    each kind's number and "Nơi nhận" list, as the documents show them."""
+    from flows.documents.letterhead import letterhead
+
+    out = _console()
+    start = plan.campaign.start or min(m.due for m in plan.milestones)
+    heads = {kind: letterhead(plan, kind, start) for kind in DOCUMENT_WORDS}
+    head = heads["report"]
+    out.print("Cơ quan ban hành (đầu văn bản)", markup=False)
+    for line in [*head["org_parent"].splitlines(), head["org_name"]]:
+        out.print(f"  {line}", markup=False)
+    out.print(f"  Nơi ban hành: {plan.issuer.place}", markup=False)
+    signer = [head["signer_authority"], head["signer_title"]]
+    signer.append(head["signer_name"] or "(chưa có họ tên: văn bản chừa chỗ ký)")
+    out.print(f"Người ký: {' — '.join(signer)}", markup=False)
+    table = Table(title="Văn bản", title_justify="left")
+    for header in ("Loại", "Số, ký hiệu", "Nơi nhận"):
+        table.add_column(header)
+    for kind, words in DOCUMENT_WORDS.items():
+        recipients = heads[kind]["recipients"] or "(không có)"
+        table.add_row(words, escape(heads[kind]["number"]), escape(recipients))
+    out.print(table)
 
 
 def parse_day(text: str) -> date:
@@ -158,6 +220,14 @@ def parse_day(text: str) -> date:
             return datetime.strptime(text.strip(), pattern).date()
         except ValueError:
             continue
+    written = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})|(\d{1,2})/(\d{1,2})/(\d{4})", text.strip())
+    if written:
+        year, month, day = written[1], written[2], written[3]
+        if year is None:
+            year, month, day = written[6], written[5], written[4]
+        reason = why_not_a_day(int(year), int(month), int(day))
+        if reason:
+            raise typer.BadParameter(f"'{text}' không phải ngày: {reason}.")
     raise typer.BadParameter(f"'{text}' không phải ngày (viết 2026-08-15 hoặc 15/08/2026).")
 
 
@@ -176,18 +246,28 @@ def printable(text: str) -> str:
 
 @app.command("intake")
 def intake(
-    plan_path: Annotated[Path, typer.Option("--plan", help="Tệp kế hoạch YAML.")] = DEFAULT_PLAN,
-    inbox: Annotated[Path, typer.Option(help="Thư mục các đơn vị gửi tệp vào.")] = DEFAULT_INBOX,
-    state: Annotated[Path, typer.Option(help="Thư mục lưu sổ theo dõi.")] = DEFAULT_STATE,
+    plan_path: Annotated[
+        Path, typer.Option("--plan", metavar="TỆP", help="Tệp kế hoạch YAML.")
+    ] = DEFAULT_PLAN,
+    inbox: Annotated[
+        Path, typer.Option(metavar="THƯ_MỤC", help="Thư mục các đơn vị gửi tệp vào.")
+    ] = DEFAULT_INBOX,
+    state: Annotated[
+        Path, typer.Option(metavar="THƯ_MỤC", help="Thư mục lưu sổ theo dõi.")
+    ] = DEFAULT_STATE,
     as_of: Annotated[
         str | None,
-        typer.Option("--as-of", help="Ngày nhận dùng để xét nộp muộn (mặc định: hôm nay)."),
+        typer.Option(
+            "--as-of", metavar="NGÀY", help="Ngày nhận dùng để xét nộp muộn (mặc định: hôm nay)."
+        ),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="In kết quả dạng JSON.")] = False,
     database: DatabaseOption = None,
     outbox: Annotated[
         Path | None,
-        typer.Option(help="Thư mục ghi phiếu phản hồi cho các tệp có lỗi hoặc lưu ý."),
+        typer.Option(
+            metavar="THƯ_MỤC", help="Thư mục ghi phiếu phản hồi cho các tệp có lỗi hoặc lưu ý."
+        ),
     ] = DEFAULT_OUTBOX,
     feedback: Annotated[
         bool, typer.Option("--feedback/--no-feedback", help="Ghi phiếu phản hồi cho tệp có lỗi.")
@@ -195,14 +275,16 @@ def intake(
     templates: TemplatesOption = None,
     pdf: PdfOption = True,
     settle: Annotated[
-        float, typer.Option(help="Số giây giữa hai lần xem tệp (tệp phải không đổi).")
+        float,
+        typer.Option(metavar="GIÂY", help="Số giây giữa hai lần xem tệp (tệp phải không đổi)."),
     ] = 2.0,
     min_age: Annotated[
-        float, typer.Option(help="Tệp phải được ghi xong ít nhất chừng này giây.")
+        float, typer.Option(metavar="GIÂY", help="Tệp phải được ghi xong ít nhất chừng này giây.")
     ] = 5.0,
 ) -> None:
-    """Nhận các tệp trong thư mục nhận: kiểm tra theo kế hoạch, ghi sổ, trả lời từng tệp
-    (phiếu phản hồi cho mỗi tệp bị trả lại hoặc có lưu ý, trong --outbox)."""
+    """Nhận các tệp trong thư mục nhận: kiểm tra theo kế hoạch, ghi sổ, trả lời từng tệp.
+
+    Mỗi tệp bị trả lại hoặc có lưu ý được trả lời bằng một phiếu phản hồi, trong --outbox."""
     from flows.documents import service
     from flows.documents.outbox import check_outbox, write_failure
     from flows.intake.engine import IntakeOptions, run_intake
@@ -473,17 +555,24 @@ def forms(
     plan_path: PlanOption = DEFAULT_PLAN,
     outbox: OutboxOption = DEFAULT_OUTBOX,
     milestone: Annotated[
-        list[str] | None, typer.Option(help="Chỉ mốc này (mã mốc; có thể ghi nhiều lần).")
+        list[str] | None,
+        typer.Option(metavar="MÃ_MỐC", help="Chỉ mốc này (mã mốc; có thể ghi nhiều lần)."),
     ] = None,
     site: Annotated[
-        list[str] | None, typer.Option(help="Chỉ điểm này (mã điểm; có thể ghi nhiều lần).")
+        list[str] | None,
+        typer.Option(metavar="MÃ_ĐIỂM", help="Chỉ điểm này (mã điểm; có thể ghi nhiều lần)."),
     ] = None,
     inbox: Annotated[
-        Path, typer.Option(help="Thư mục nhận (biểu mẫu không được ghi vào trong đó).")
+        Path,
+        typer.Option(
+            metavar="THƯ_MỤC", help="Thư mục nhận (biểu mẫu không được ghi vào trong đó)."
+        ),
     ] = DEFAULT_INBOX,
 ) -> None:
-    """Soạn biểu mẫu trống (.xlsx) cho từng điểm và từng mốc, vào thư mục của điểm trong
-    --outbox: có danh sách chọn, định dạng, trang hướng dẫn."""
+    """Soạn biểu mẫu trống (.xlsx) cho từng điểm và từng mốc.
+
+    Biểu mẫu được ghi vào thư mục của điểm trong --outbox, có danh sách chọn, định dạng và
+    trang hướng dẫn."""
     from flows.forms import write_forms
 
     plan = _load(plan_path)
@@ -493,14 +582,11 @@ def forms(
     if unknown or unknown_sites:
         if unknown:
             _console(stderr=True).print(
-                f"Không có mốc {', '.join(unknown)} (có: {', '.join(known_milestones)})",
-                markup=False,
+                unknown_ids("mốc", unknown, list(known_milestones)), markup=False
             )
         if unknown_sites:
             _console(stderr=True).print(
-                f"Không có điểm {', '.join(unknown_sites)} "
-                f"(có: {', '.join(s.id for s in plan.sites)})",
-                markup=False,
+                unknown_ids("điểm", unknown_sites, [s.id for s in plan.sites]), markup=False
             )
         raise typer.Exit(EXIT_INVALID)
     chosen = [known_milestones[m] for m in milestone] if milestone else plan.milestones
@@ -525,22 +611,41 @@ def forms(
         out.print(f"  {path}", markup=False)
 
 
+def unknown_ids(what: str, unknown: list[str], known: list[str]) -> str:
+    """``Không có mốc x`` with what it was probably meant to be (``có phải 'X'?``), else
+    the ids there are."""
+    from flows.plan.messages import closest
+
+    guesses = [closest(value, known) for value in unknown]
+    if all(guesses):
+        meant = ", ".join(f"'{g}'" for g in guesses)
+        return f"Không có {what} {', '.join(unknown)}; có phải {meant}?"
+    return f"Không có {what} {', '.join(unknown)} (có: {', '.join(known)})"
+
+
 @app.command("run")
 def run(
     plan_path: PlanOption = DEFAULT_PLAN,
-    inbox: Annotated[Path, typer.Option(help="Thư mục các đơn vị gửi tệp vào.")] = DEFAULT_INBOX,
+    inbox: Annotated[
+        Path, typer.Option(metavar="THƯ_MỤC", help="Thư mục các đơn vị gửi tệp vào.")
+    ] = DEFAULT_INBOX,
     state: StateOption = DEFAULT_STATE,
     outbox: OutboxOption = DEFAULT_OUTBOX,
     as_of: AsOfOption = None,
     database: DatabaseOption = None,
     templates: TemplatesOption = None,
     pdf: PdfOption = True,
-    settle: Annotated[float, typer.Option(help="Số giây giữa hai lần xem tệp.")] = 2.0,
-    min_age: Annotated[float, typer.Option(help="Tệp phải ghi xong ít nhất chừng này giây.")] = 5.0,
+    settle: Annotated[
+        float, typer.Option(metavar="GIÂY", help="Số giây giữa hai lần xem tệp.")
+    ] = 2.0,
+    min_age: Annotated[
+        float, typer.Option(metavar="GIÂY", help="Tệp phải ghi xong ít nhất chừng này giây.")
+    ] = 5.0,
 ) -> None:
-    """Chạy một vòng đầy đủ qua Prefect: nhận tệp (và phiếu phản hồi), công văn đôn đốc, báo
-    cáo tổng hợp; như lịch tự động sẽ chạy. Không đặt PREFECT_API_URL thì tự khởi động máy chủ
-    Prefect trên máy này (dữ liệu trong thư mục --state)."""
+    """Chạy ngay một vòng đầy đủ qua Prefect: nhận tệp, công văn đôn đốc, báo cáo tổng hợp.
+
+    Như lịch tự động sẽ chạy (nhận tệp kèm phiếu phản hồi). Không đặt PREFECT_API_URL thì tự
+    khởi động máy chủ Prefect trên máy này (dữ liệu trong thư mục --state)."""
     plan = _load(plan_path, state)  # a broken plan stops here, before Prefect starts
     day = _day(plan, as_of)
     parameters = {
@@ -626,32 +731,50 @@ def _parameters(
 @app.command("serve")
 def serve(
     plan_path: PlanOption = DEFAULT_PLAN,
-    inbox: Annotated[Path, typer.Option(help="Thư mục các đơn vị gửi tệp vào.")] = DEFAULT_INBOX,
+    inbox: Annotated[
+        Path, typer.Option(metavar="THƯ_MỤC", help="Thư mục các đơn vị gửi tệp vào.")
+    ] = DEFAULT_INBOX,
     state: StateOption = DEFAULT_STATE,
     outbox: OutboxOption = DEFAULT_OUTBOX,
     database: DatabaseOption = None,
     templates: TemplatesOption = None,
     pdf: PdfOption = True,
+    host: Annotated[
+        str,
+        typer.Option(
+            metavar="ĐỊA_CHỈ",
+            help="Địa chỉ máy chủ Prefect tự khởi động lắng nghe: 127.0.0.1 là chỉ máy này, "
+            "0.0.0.0 là cả các máy khác trong mạng.",
+        ),
+    ] = DEFAULT_HOST,
+    port: Annotated[
+        int,
+        typer.Option(
+            metavar="CỔNG", help="Cổng của máy chủ Prefect tự khởi động (giao diện và API)."
+        ),
+    ] = DEFAULT_PORT,
 ) -> None:
-    """Chạy theo lịch trong kế hoạch (phần schedules) cho tới khi bấm Ctrl-C. Không đặt
-    PREFECT_API_URL thì tự khởi động một máy chủ Prefect trên máy này."""
+    """Chạy theo lịch trong kế hoạch (phần schedules) cho tới khi bấm Ctrl-C.
+
+    Không đặt PREFECT_API_URL thì tự khởi động một máy chủ Prefect trên máy này, ở --host và
+    --port, rồi in địa chỉ giao diện và lệnh chạy ngay một vòng."""
     plan = _load(plan_path, state)
     parameters = _parameters(plan_path, inbox, state, outbox, database, templates, pdf)
     signal.signal(signal.SIGTERM, _interrupt)
-    from flows.serving import local_server, require_server, serve_plan
+    from flows.serving import local_server, require_server, serve_plan, ui_address
 
     out = _console()
     try:
         external = os.environ.get("PREFECT_API_URL")
         if external:
             require_server(external)
-            serve_plan(plan, parameters)
+            serve_plan(plan, parameters, _ready(plan, external, external.removesuffix("/api")))
         else:
             out.print("Đang khởi động máy chủ Prefect trên máy này…", markup=False)
-            with local_server(state) as api_url:
+            with local_server(state, host=host, port=port) as api_url:
                 os.environ["PREFECT_API_URL"] = api_url
                 out.print(f"Máy chủ Prefect: {api_url.removesuffix('/api')}", markup=False)
-                serve_plan(plan, parameters)
+                serve_plan(plan, parameters, _ready(plan, api_url, ui_address(host, port)))
     except KeyboardInterrupt:
         pass
     except MohinhError as failure:
@@ -659,20 +782,48 @@ def serve(
     out.print("Đã dừng chạy theo lịch.", markup=False)
 
 
+def _ready(plan: Plan, api_url: str, ui: str) -> Callable[[list[str]], None]:
+    """What ``serve`` says once its deployments are served: what runs, where the UI is, and
+    the command that runs a whole cycle now (as the README gives it)."""
+
+    def say(names: list[str]) -> None:
+        out = _console()
+        out.print("Đang chạy theo lịch (dừng: Ctrl-C):", markup=False)
+        for name in names:
+            out.print(f"  {name}", markup=False)
+        out.print(f"Giao diện Prefect: {ui}", markup=False)
+        program = Path(sys.executable).with_name("prefect")
+        if program.is_relative_to(Path.cwd()):
+            program = Path(".") / program.relative_to(Path.cwd())
+        cycle = f"cycle/{plan.campaign.id}-cycle"
+        out.print("Chạy ngay một vòng đầy đủ:", markup=False)
+        out.print(
+            f"  PREFECT_API_URL={api_url} {program} deployment run '{cycle}' --watch",
+            markup=False,
+        )
+
+    return say
+
+
 @app.command("deploy")
 def deploy(
-    pool: Annotated[str, typer.Option(help="Nhóm máy chạy (work pool) của Prefect.")],
+    pool: Annotated[
+        str, typer.Option(metavar="TÊN", help="Nhóm máy chạy (work pool) của Prefect.")
+    ],
     plan_path: PlanOption = DEFAULT_PLAN,
-    inbox: Annotated[Path, typer.Option(help="Thư mục các đơn vị gửi tệp vào.")] = DEFAULT_INBOX,
+    inbox: Annotated[
+        Path, typer.Option(metavar="THƯ_MỤC", help="Thư mục các đơn vị gửi tệp vào.")
+    ] = DEFAULT_INBOX,
     state: StateOption = DEFAULT_STATE,
     outbox: OutboxOption = DEFAULT_OUTBOX,
     database: DatabaseOption = None,
     templates: TemplatesOption = None,
     pdf: PdfOption = True,
 ) -> None:
-    """Đăng ký lịch chạy của kế hoạch vào một nhóm máy chạy trên máy chủ Prefect (PREFECT_API_URL),
-    để các máy chạy "prefect worker start --pool …" thực hiện. Các đường dẫn phải là đường dẫn
-    mà máy chạy nhìn thấy."""
+    """Đăng ký lịch chạy của kế hoạch vào một nhóm máy chạy của Prefect.
+
+    Máy chủ Prefect là PREFECT_API_URL; các máy chạy "prefect worker start --pool …" thực hiện.
+    Các đường dẫn phải là đường dẫn mà máy chạy nhìn thấy."""
     plan = _load(plan_path, state)
     parameters = _parameters(plan_path, inbox, state, outbox, database, templates, pdf)
     from flows.serving import deploy_plan, require_server
@@ -699,8 +850,8 @@ def _interrupt(_signal: int, _frame: object) -> None:
 
 @app.command("simulate")
 def simulate(
-    start: Annotated[str, typer.Option("--from", help="Ngày bắt đầu.")],
-    end: Annotated[str, typer.Option("--to", help="Ngày kết thúc.")],
+    start: Annotated[str, typer.Option("--from", metavar="NGÀY", help="Ngày bắt đầu.")],
+    end: Annotated[str, typer.Option("--to", metavar="NGÀY", help="Ngày kết thúc.")],
     plan_path: PlanOption = DEFAULT_PLAN,
     state: StateOption = DEFAULT_STATE,
     database: DatabaseOption = None,
@@ -818,5 +969,9 @@ def print_outcome_summary(outcomes: list[FileOutcome], day: date) -> None:
 
 
 def main() -> None:
-    """Entry point used by ``python -m flows``."""
+    """Entry point of ``mohinh`` and ``python -m flows``: typer's and click's own words
+    ("Usage:", "Options", error messages) in Vietnamese too (``flows.words``)."""
+    from flows.words import speak_vietnamese
+
+    speak_vietnamese()
     app()

@@ -57,9 +57,11 @@ def transient_only(_task: Task[..., Any], _run: TaskRun, state: State[Any]) -> b
 
 
 def io_task(name: str) -> Callable[[Callable[P, R]], Task[P, R]]:
-    """A coarse task that retries on transient I/O only."""
+    """A coarse task that retries on transient I/O only; its runs are named ``<name>-<day>``
+    (every task takes the ``day`` it works for)."""
     return task(
         name=name,
+        task_run_name=f"{name}-{{day}}",
         cache_policy=NO_CACHE,
         retries=RETRIES,
         retry_delay_seconds=RETRY_DELAYS,
@@ -213,12 +215,26 @@ def matrix_table(matrix: Matrix) -> list[dict[str, Any]]:
     return rows
 
 
+KIND_WORDS = {
+    "reminder": "Công văn đôn đốc",
+    "feedback": "Phiếu phản hồi",
+    "marked-workbook": "Bảng tính đánh dấu lỗi",
+    "report": "Báo cáo tổng hợp",
+    "report-workbook": "Bảng tính kèm báo cáo",
+    "chart": "Biểu đồ",
+    "form": "Biểu mẫu",
+    "pdf": "Bản PDF",
+}
+
+
 def documents_markdown(outbox: Path, written: list[Written]) -> str:
-    """The documents written, with their paths."""
+    """The documents written, with their paths, each kind in words."""
     if not written:
         return "Không có văn bản mới."
     lines = [f"Đã ghi {len(written)} tệp vào `{outbox}`:", ""]
-    lines += [f"- {w.kind}: `{outbox / w.path}`" for w in written]
+    for w in written:
+        copy = f" (bản PDF: `{outbox / w.pdf}`)" if w.pdf else ""
+        lines.append(f"- {KIND_WORDS.get(w.kind, w.kind)}: `{outbox / w.path}`{copy}")
     return "\n".join(lines)
 
 
@@ -257,7 +273,13 @@ def publish(
 # --- flows ------------------------------------------------------------------------------------
 
 
-@flow(name="cycle", flow_run_name=run_name, log_prints=False)
+@flow(
+    name="cycle",
+    flow_run_name=run_name,
+    log_prints=False,
+    description="Một vòng đầy đủ: nhận tệp (và phiếu phản hồi), công văn đôn đốc, báo cáo tổng "
+    "hợp.",
+)
 def cycle(
     plan: str = "config/plan.yaml",
     inbox: str = "inbox",
@@ -296,7 +318,12 @@ def cycle(
     }
 
 
-@flow(name="intake", flow_run_name=run_name)
+@flow(
+    name="intake",
+    flow_run_name=run_name,
+    description="Nhận các tệp các đơn vị gửi vào thư mục nhận: kiểm tra theo kế hoạch, ghi sổ, "
+    "ghi phiếu phản hồi cho tệp có lỗi hoặc lưu ý.",
+)
 def intake(
     plan: str = "config/plan.yaml",
     inbox: str = "inbox",
@@ -315,7 +342,11 @@ def intake(
     )
 
 
-@flow(name="remind", flow_run_name=run_name)
+@flow(
+    name="remind",
+    flow_run_name=run_name,
+    description="Soạn các công văn đôn đốc đến hạn trong ngày (mỗi công văn một lần).",
+)
 def remind(
     plan: str = "config/plan.yaml",
     state: str = "state",
@@ -329,7 +360,11 @@ def remind(
     return cycle.fn(plan, "inbox", state, outbox, as_of, database, templates, pdf, ("remind",))
 
 
-@flow(name="report", flow_run_name=run_name)
+@flow(
+    name="report",
+    flow_run_name=run_name,
+    description="Soạn báo cáo tổng hợp (.docx), bảng tính .xlsx và biểu đồ kèm theo.",
+)
 def report(
     plan: str = "config/plan.yaml",
     state: str = "state",

@@ -1,31 +1,37 @@
 """The scheduler on one office machine: deployments from the plan's ``schedules``, served.
 
 ``mohinh serve`` needs a Prefect server (the ephemeral mode runs no schedules). Without
-``PREFECT_API_URL`` it starts one as a child process (SQLite under ``state/prefect/``, analytics
-off), waits until it answers, serves every deployment, and on Ctrl-C (or SIGTERM) stops serving
-and stops the server. Deployments are never paused on shutdown, and each has a concurrency
+``PREFECT_API_URL`` it starts one as a child process on a fixed address (``--host``,
+``--port``: 127.0.0.1:4200 by default, so the UI and ``prefect deployment run`` know where it
+is; SQLite under ``state/prefect/``, analytics off), waits until it answers, serves every
+deployment, and on Ctrl-C or SIGTERM stops serving (a run in progress is cancelled and marked
+so) and stops the server. Deployments are never paused on shutdown, and each has a concurrency
 limit of one that cancels a newcomer while a run is going, so runs of a job never overlap
-(intake's file lock is the second line of defence).
+(intake's file lock is the second line of defence). The runs the scheduler creates ahead get
+the readable names the flows give themselves when they start (``intake-<plan id>-<day>``).
 """
 
 from __future__ import annotations
 
+import asyncio
 import os
-import re
 import signal
 import socket
 import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
-from contextlib import contextmanager
-from datetime import timedelta
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from uuid import UUID
+from zoneinfo import ZoneInfo
 
 from flows.errors import MohinhError
 from flows.plan import Plan
+from flows.plan.cron import prefect_croniter
 from flows.plan.schema import Schedule
 
 SERVER_START_SECONDS = 120  # a first start creates the database: 18 s here
@@ -33,8 +39,11 @@ SERVER_ANSWER_SECONDS = 30  # a server that is up but busy, or restarting
 WAIT_VARIABLE = "MOHINH_SERVER_WAIT"  # seconds; overrides both
 PREFECT_SERVER = [sys.executable, "-m", "prefect", "server", "start"]
 JOBS = ("intake", "remind", "report")
+LOCAL_HOST = "127.0.0.1"
+EVERY_HOST = ("0.0.0.0", "::", "")
+NAMING_SECONDS = 30  # how often `serve` names the runs the scheduler made ahead
+NAMING_DAYS = 2  # and how far back it looks for runs cancelled before they started
 NO_SCHEDULES = "Kế hoạch không có lịch chạy nào (phần schedules: intake, remind, report)."
-_SIMPLE_TIME = re.compile(r"^(\d{1,2}) (\d{1,2}) ")
 
 
 class ServerError(MohinhError):
@@ -78,24 +87,57 @@ def healthy(api_url: str, timeout: float = 2.0) -> bool:
         return False
 
 
+def _url_host(host: str) -> str:
+    return f"[{host}]" if ":" in host else host
+
+
+def ui_address(host: str, port: int) -> str:
+    """Where a browser finds the UI of a server listening on ``host``: this machine's name
+    when it listens on every address."""
+    shown = socket.getfqdn() if host in EVERY_HOST else host
+    return f"http://{_url_host(shown)}:{port}"
+
+
+def check_port(host: str, port: int) -> None:
+    """Stop, before starting anything, when another program listens on ``host:port``."""
+    try:
+        family = socket.getaddrinfo(host or None, port, type=socket.SOCK_STREAM)[0][0]
+        with socket.create_server((host, port), family=family):
+            pass
+    except OSError:
+        raise ServerError(
+            f"Không mở được cổng {port} trên {host or 'mọi địa chỉ'}: cổng đang có chương trình "
+            "khác dùng (có thể một lệnh mohinh serve khác), hoặc địa chỉ không có trên máy "
+            "này. Chọn cổng khác bằng --port, hoặc dừng chương trình kia."
+        ) from None
+
+
 @contextmanager
-def local_server(state: Path, wait: float | None = None) -> Iterator[str]:
+def local_server(
+    state: Path, wait: float | None = None, host: str = LOCAL_HOST, port: int | None = None
+) -> Iterator[str]:
     """A Prefect server for the duration of the block (its data under ``state/prefect``, so
-    runs of ``mohinh run`` and ``mohinh serve`` are in one history); its API URL."""
+    runs of ``mohinh run`` and ``mohinh serve`` are in one history), listening on ``host``
+    and ``port`` (a free port when none is given); its API URL on this machine."""
     wait = server_wait(SERVER_START_SECONDS) if wait is None else wait
     home = (state / "prefect").resolve()
     home.mkdir(parents=True, exist_ok=True)
-    port = free_port()
-    api_url = f"http://127.0.0.1:{port}/api"
+    if port is None:
+        port = free_port()
+    else:
+        check_port(host, port)
+    api_url = f"http://{_url_host(LOCAL_HOST if host in EVERY_HOST else host)}:{port}/api"
     environment = os.environ | {
         "PREFECT_HOME": str(home),
         "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
         "PREFECT_UI_ENABLED": os.environ.get("PREFECT_UI_ENABLED", "true"),
     }
     environment.pop("PREFECT_API_URL", None)
+    if host in EVERY_HOST:  # the browser on another machine must not be sent to 0.0.0.0
+        environment.setdefault("PREFECT_UI_API_URL", f"{ui_address(host, port)}/api")
     log = (home / "server.log").open("ab")
     server = subprocess.Popen(
-        [*PREFECT_SERVER, "--host", "127.0.0.1", "--port", str(port)],
+        [*PREFECT_SERVER, "--host", host, "--port", str(port)],
         env=environment,
         stdout=log,
         stderr=subprocess.STDOUT,
@@ -144,9 +186,13 @@ def stop(process: subprocess.Popen[bytes], grace: float = 15.0) -> None:
 
 
 def _time_of(schedule: Schedule) -> tuple[int, int]:
-    """The hour and minute of a schedule like ``0 16 * * 5`` (08:00 when it has none)."""
-    found = _SIMPLE_TIME.match(schedule.cron)
-    return (int(found.group(2)), int(found.group(1))) if found else (8, 0)
+    """The hour and minute a schedule first runs at in a day: 16:00 for ``0 16 * * 5``,
+    07:00 for ``*/15 7-17 * * 1-6``, 00:00 for ``@daily`` (Prefect's own cron parser)."""
+    fields = prefect_croniter().expand(schedule.cron)[0]
+    minutes, hours = (
+        [v for v in field if isinstance(v, int)] or [0] for field in (fields[0], fields[1])
+    )
+    return hours[0], minutes[0]
 
 
 def schedules_of(plan: Plan, job: str) -> list[Any]:
@@ -196,6 +242,8 @@ def deployments(plan: Plan, parameters: dict[str, Any], module_path: bool = Fals
         found.append(
             flow.to_deployment(
                 name=f"{plan.campaign.id}-{job}",
+                description=f"{flow.description} Kế hoạch: {plan.campaign.title}."
+                + (" Không có lịch: bấm Run để chạy ngay." if job == "cycle" else ""),
                 schedules=schedules,
                 parameters={k: v for k, v in parameters.items() if k in accepted},
                 concurrency_limit=limit,
@@ -206,13 +254,107 @@ def deployments(plan: Plan, parameters: dict[str, Any], module_path: bool = Fals
     return found
 
 
-def serve_plan(plan: Plan, parameters: dict[str, Any]) -> None:
-    """Serve the plan's deployments until interrupted; schedules stay active afterwards."""
-    from prefect import serve
-
+def serve_plan(
+    plan: Plan, parameters: dict[str, Any], ready: Callable[[list[str]], None] | None = None
+) -> None:
+    """Serve the plan's deployments until Ctrl-C or SIGTERM; schedules stay active afterwards.
+    ``ready`` gets the deployments' names once they are registered and served."""
     if not any(getattr(plan.schedules, job) for job in JOBS):
         raise MohinhError(NO_SCHEDULES)
-    serve(*deployments(plan, parameters), pause_on_shutdown=False)
+    previous = signal.getsignal(signal.SIGTERM)
+    try:
+        asyncio.run(_serve(plan, deployments(plan, parameters), ready))
+    except asyncio.CancelledError:
+        pass  # a second Ctrl-C or SIGTERM: stopped at once
+    finally:  # the runner's handler needs the loop, which is gone
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+async def _serve(plan: Plan, found: list[Any], ready: Callable[[list[str]], None] | None) -> None:
+    """Prefect's runner, stopped from inside the event loop. Its own SIGTERM handler calls
+    ``stop()``, which inside a running loop only makes a coroutine nobody awaits ("coroutine
+    'Runner.astop' was never awaited"), then raises SystemExit wherever the loop happens to
+    be: just after a run finished, the runner then never stopped. Here a signal schedules
+    ``astop()`` on the loop (a second signal cancels at once)."""
+    from prefect.runner import Runner
+
+    loop = asyncio.get_running_loop()
+    main = asyncio.current_task()
+    stopping: list[asyncio.Task[None]] = []
+
+    def stop() -> None:
+        if runner.started and not stopping:
+            stopping.append(loop.create_task(runner.astop()))
+        elif main is not None:
+            main.cancel()
+
+    class OfficeRunner(Runner):
+        def handle_sigterm(self, *args: Any, **kwargs: Any) -> None:
+            loop.call_soon_threadsafe(stop)  # runner.start() makes this the SIGTERM handler
+
+    runner = OfficeRunner(name=f"mohinh-{plan.campaign.id}", pause_on_shutdown=False)
+    flows = {await runner.aadd_deployment(d): d.flow_name for d in found}
+    loop.add_signal_handler(signal.SIGINT, stop)
+    naming = loop.create_task(_keep_naming(plan, flows))
+    if ready is not None:
+        ready([f"{d.flow_name}/{d.name}" for d in found])
+    try:
+        await runner.start()
+    finally:
+        naming.cancel()
+        with suppress(asyncio.CancelledError):
+            await naming
+        await asyncio.gather(*stopping)
+
+
+async def _keep_naming(plan: Plan, flows: dict[UUID, str]) -> None:
+    """Name the runs the scheduler made ahead, every :data:`NAMING_SECONDS`."""
+    from prefect.client.orchestration import get_client
+
+    while True:
+        with suppress(Exception):  # names are for people: never a reason to stop serving
+            async with get_client() as client:
+                await name_runs(client, plan, flows)
+        await asyncio.sleep(NAMING_SECONDS)
+
+
+def readable_name(plan: Plan, flow_name: str, run: Any) -> str:
+    """``<flow>-<plan id>-<day>``: the name the flow gives its run when it starts
+    (``flows.orchestration.run_name``), for a run that has not started."""
+    day = run.parameters.get("as_of")
+    if not day:
+        when = run.expected_start_time or run.next_scheduled_start_time or run.created
+        day = f"{when.astimezone(ZoneInfo(plan.campaign.timezone)):%Y-%m-%d}" if when else ""
+    return f"{flow_name}-{plan.campaign.id}-{day or 'hom-nay'}"
+
+
+async def name_runs(client: Any, plan: Plan, flows: dict[UUID, str]) -> int:
+    """Give every run of the deployments ``flows`` (deployment id -> flow name) that never
+    ran its readable name instead of Prefect's random one ("crimson-lemur"): the runs the
+    scheduler made ahead, and the ones cancelled before they started (the last
+    :data:`NAMING_DAYS` days, and ahead). How many were named."""
+    from prefect.client.schemas.filters import (
+        FlowRunFilter,
+        FlowRunFilterDeploymentId,
+        FlowRunFilterExpectedStartTime,
+    )
+
+    recent = FlowRunFilter(
+        deployment_id=FlowRunFilterDeploymentId(any_=list(flows)),
+        expected_start_time=FlowRunFilterExpectedStartTime(
+            after_=datetime.now(UTC) - timedelta(days=NAMING_DAYS)
+        ),
+    )
+    named, offset = 0, 0
+    while runs := await client.read_flow_runs(flow_run_filter=recent, limit=200, offset=offset):
+        for run in runs:
+            name = readable_name(plan, flows[run.deployment_id], run)
+            if run.run_count == 0 and run.name != name:
+                await client.update_flow_run(run.id, name=name)
+                named += 1
+        offset += len(runs)
+    return named
 
 
 def deploy_plan(plan: Plan, parameters: dict[str, Any], pool: str) -> list[str]:
@@ -232,6 +374,14 @@ def deploy_plan(plan: Plan, parameters: dict[str, Any], pool: str) -> list[str]:
                 f"prefect work-pool create {pool} --type process"
             ) from None
     found = deployments(plan, parameters, module_path=True)
-    for deployment in found:
-        deployment.apply(work_pool_name=pool)
+    flows = {deployment.apply(work_pool_name=pool): deployment.flow_name for deployment in found}
+    with suppress(Exception):  # the runs scheduled so far; a worker's runs name themselves
+        asyncio.run(_name_once(plan, flows))
     return [f"{d.flow_name}/{d.name}" for d in found]
+
+
+async def _name_once(plan: Plan, flows: dict[UUID, str]) -> None:
+    from prefect.client.orchestration import get_client
+
+    async with get_client() as client:
+        await name_runs(client, plan, flows)

@@ -80,6 +80,48 @@ def test_show_plan_without_models(in_root: Path) -> None:
     assert "Mô hình" not in result.stdout
 
 
+@pytest.mark.parametrize(
+    ("plan", "lines"),
+    [
+        (
+            "config/plan.yaml",
+            [
+                "  TỈNH HẢI DƯƠNG",
+                "  BAN THƯỜNG TRỰC",
+                "Người ký: TM. BAN THƯỜNG TRỰC — PHÓ CHỦ TỊCH — (chưa có họ tên: văn bản chừa "
+                "chỗ ký)",
+            ],
+        ),
+        (
+            "config/dong-ha-2018.yaml",
+            [
+                "  THÀNH PHỐ ĐÔNG HÀ",
+                "  Nơi ban hành: Đông Hà",
+                "Người ký: TM. BAN THƯỜNG TRỰC — PHÓ CHỦ TỊCH — Võ Thị Hoa Hằng",
+            ],
+        ),
+    ],
+)
+def test_show_prints_the_letterhead_signer_and_recipients(
+    in_root: Path, plan: str, lines: list[str]
+) -> None:
+    from flows.plan import load_plan
+
+    result = runner.invoke(app, ["plan", "show", plan], env={"COLUMNS": "160"})
+    assert result.exit_code == 0, result.output
+    shown = result.stdout.splitlines()
+    assert all(line in shown for line in lines), result.stdout
+    documents = load_plan(plan).issuer.documents
+    for words, kind in [("Công văn đôn đốc", "reminder"), ("Báo cáo tổng hợp", "report")]:
+        row = next(line for line in shown if words in line)
+        assert f"/{documents[kind].symbol}" in row
+        first, *_ = documents[kind].recipients
+        assert f"- {first};" in row
+    for settings in documents.values():
+        for recipient in settings.recipients:
+            assert recipient in result.stdout
+
+
 def test_show_invalid_plan_exits_2(in_root: Path) -> None:
     result = runner.invoke(app, ["plan", "show", "tests/data/plans/plan-tab.yaml"])
     assert result.exit_code == 2
@@ -148,6 +190,23 @@ def test_intake_bad_as_of(tmp_path: Path) -> None:
     assert "không phải ngày" in result.output
 
 
+@pytest.mark.parametrize("written", ["31/04/2017", "2017-04-31"])
+def test_a_day_that_does_not_exist_says_what_is_wrong(tmp_path: Path, written: str) -> None:
+    result = runner.invoke(app, ["status", "--as-of", written, "--state", str(tmp_path)])
+    assert result.exit_code == 2
+    assert f"'{written}' không phải ngày: tháng 4 chỉ có 30 ngày." in result.output
+
+
+def test_an_id_in_the_wrong_case_gets_its_right_case(in_root: Path, tmp_path: Path) -> None:
+    arguments = ["forms", "--milestone", "DANG-KY", "--site", "Cam-Giang"]
+    result = runner.invoke(app, [*arguments, "--outbox", str(tmp_path)])
+    assert result.exit_code == 2
+    assert result.stderr.splitlines() == [
+        "Không có mốc DANG-KY; có phải 'dang-ky'?",
+        "Không có điểm Cam-Giang; có phải 'cam-giang'?",
+    ]
+
+
 # --- documents commands -----------------------------------------------------------------------
 
 
@@ -191,6 +250,24 @@ def test_status_of_many_sites_sums_up_by_milestone_and_by_unit(tmp_path: Path) -
     data = json.loads(listed.stdout)
     assert [s["id"] for s in data["sites"]] == [f"xa-{n:03d}" for n in range(1, 241)]
     assert listed.stdout.count("\n") == 240 + 6  # a site per line
+
+
+def test_commands_that_make_pdfs_say_so_when_libreoffice_is_missing(
+    in_root: Path, tmp_path: Path
+) -> None:
+    places = ["--plan", "config/dong-ha-2018.yaml", "--state", str(tmp_path / "state")]
+    places += ["--outbox", str(tmp_path / "outbox"), "--as-of", "2018-06-11"]
+    nowhere = {"PATH": str(tmp_path / "no-programs")}
+    for command in ("remind", "report"):
+        result = runner.invoke(app, [command, *places], env=nowhere)
+        assert result.exit_code == 0, result.output
+        assert "Lưu ý: Chưa cài LibreOffice (không tìm thấy lệnh soffice)" in result.stderr
+        assert "--no-pdf" in result.stderr
+    assert list((tmp_path / "outbox").rglob("*.docx")) and not list(
+        (tmp_path / "outbox").rglob("*.pdf")
+    )
+    quiet = runner.invoke(app, ["remind", *places, "--no-pdf", "--force"], env=nowhere)
+    assert quiet.exit_code == 0 and "LibreOffice" not in quiet.output
 
 
 def test_remind_then_again_then_simulate(tmp_path: Path) -> None:

@@ -146,3 +146,101 @@ def test_two_overlapping_cycles_take_each_file_once(tmp_path: Path) -> None:
     assert sorted(p.name for p in (inbox / "da-nhan").iterdir()) == sorted(
         f"{s.id}.xlsx" for s in plan.sites
     )
+
+
+def flow_runs_named(prefix: str) -> list[Any]:
+    """The flow runs whose name starts with ``prefix``, with their task runs."""
+    from prefect.client.schemas.filters import (
+        FlowRunFilter,
+        FlowRunFilterId,
+        FlowRunFilterName,
+        TaskRunFilter,
+    )
+
+    async def read() -> list[Any]:
+        async with get_client() as client:
+            named = FlowRunFilter(name=FlowRunFilterName(like_=prefix))
+            runs = await client.read_flow_runs(flow_run_filter=named)
+            ours = FlowRunFilter(id=FlowRunFilterId(any_=[r.id for r in runs]))
+            tasks = await client.read_task_runs(
+                flow_run_filter=ours, task_run_filter=TaskRunFilter()
+            )
+            return [(r, [t for t in tasks if t.flow_run_id == r.id]) for r in runs]
+
+    return asyncio.run(read())
+
+
+def test_runs_and_their_tasks_have_readable_names(tmp_path: Path) -> None:
+    plan = load_plan(CONFIG / "dong-ha-2018.yaml")
+    places = {"state": str(tmp_path / "state"), "outbox": str(tmp_path / "outbox")}
+    orchestration.cycle(
+        plan=str(CONFIG / "dong-ha-2018.yaml"),
+        inbox=str(tmp_path / "inbox"),
+        as_of="2018-05-02",
+        pdf=False,
+        **places,
+    )
+    orchestration.report(
+        plan=str(CONFIG / "dong-ha-2018.yaml"), as_of="2018-05-03", pdf=False, **places
+    )
+    found = {
+        run.name: sorted(t.name for t in tasks)
+        for run, tasks in flow_runs_named(f"%-{plan.campaign.id}-2018-05-0%")
+    }
+    assert found == {
+        f"cycle-{plan.campaign.id}-2018-05-02": [
+            "don-doc-2018-05-02", "nhan-tep-2018-05-02",
+            "tinh-hinh-2018-05-02", "tong-hop-2018-05-02",
+        ],
+        f"report-{plan.campaign.id}-2018-05-03": ["tinh-hinh-2018-05-03", "tong-hop-2018-05-03"],
+    }  # fmt: skip
+    listing = artifacts(orchestration.artifact_key("van-ban", plan))[0].data
+    assert "- Báo cáo tổng hợp: `" in listing and "- Biểu đồ: `" in listing
+    assert "report" not in listing.replace("tong-hop", "")
+
+
+def test_runs_made_ahead_by_the_scheduler_get_readable_names(tmp_path: Path) -> None:
+    """Runs not started yet (made ahead by the scheduler, or cancelled before they started)
+    carry Prefect's random names ("crimson-lemur") until named."""
+    from datetime import UTC, datetime, timedelta
+
+    from prefect.states import Cancelled, Scheduled
+
+    from flows.serving import deployments, name_runs
+
+    plan = load_plan(PLAN)
+    found = deployments(plan, {"plan": str(PLAN), "state": str(tmp_path / "state")})
+    flows = {d.apply(): d.flow_name for d in found}
+    later = datetime(2030, 3, 20, 1, 0, tzinfo=UTC)  # 08:00 on 20/03 in Hà Nội
+
+    async def check() -> tuple[list[str], list[str], int, int]:
+        async with get_client() as client:
+            made = []
+            for deployment_id in flows:
+                state = Scheduled(scheduled_time=later)
+                made.append(
+                    await client.create_flow_run_from_deployment(deployment_id, state=state)
+                )
+            cancelled = made[-1]
+            await client.set_flow_run_state(cancelled.id, Cancelled(), force=True)
+            given = await client.create_flow_run_from_deployment(
+                made[0].deployment_id,  # type: ignore[arg-type]
+                parameters={"as_of": "2017-03-21"},
+                state=Scheduled(scheduled_time=later + timedelta(days=1)),
+            )
+            before = [r.name for r in [*made, given]]
+            named = await name_runs(client, plan, flows)
+            after = [(await client.read_flow_run(r.id)).name for r in [*made, given]]
+            again = await name_runs(client, plan, flows)
+            for deployment_id in flows:
+                await client.delete_deployment(deployment_id)
+            return before, after, named, again
+
+    before, after, named, again = asyncio.run(check())
+    assert all("-" in name and plan.campaign.id not in name for name in before)
+    day = "2030-03-20"
+    assert after == [
+        *(f"{job}-{plan.campaign.id}-{day}" for job in ("intake", "remind", "report", "cycle")),
+        f"intake-{plan.campaign.id}-2017-03-21",
+    ]
+    assert named >= len(before) and again == 0

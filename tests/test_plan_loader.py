@@ -104,7 +104,9 @@ BROKEN = {
         "46 milestones[0].dua: khóa 'dua' không có trong mẫu kế hoạch; có phải 'due'?",
     ],
     "missing-title": ["3 campaign.title: thiếu khóa bắt buộc 'title'"],
-    "bad-date": ["46 milestones[0].due: '2027-02-30' không phải ngày hợp lệ (cần dạng YYYY-MM-DD)"],
+    "bad-date": [
+        "46 milestones[0].due: '2027-02-30' không phải ngày hợp lệ: tháng 2 năm 2027 chỉ có 28 ngày"
+    ],
     "dmy-date": [
         "46 milestones[0].due: '15/3/2027' phải viết dạng YYYY-MM-DD, ở đây là 2027-03-15"
     ],
@@ -151,7 +153,8 @@ BROKEN = {
     "many-problems": [
         "39 sites[1].model: mô hình 'M9' không có trong phần models (có: M1, M2)",
         "40 sites[2].id: mã điểm 'an-binh' bị trùng (đã dùng ở dòng 34)",
-        "46 milestones[0].due: '2027-02-30' không phải ngày hợp lệ (cần dạng YYYY-MM-DD)",
+        "46 milestones[0].due: '2027-02-30' không phải ngày hợp lệ: tháng 2 năm 2027 chỉ có "
+        "28 ngày",
         "86 recognition.requires[0].milestone: mốc 'bao-cao-cuoi' không có trong phần "
         "milestones; có phải 'bao-cao'?",
     ],
@@ -596,4 +599,37 @@ def test_milestone_keywords_must_tell_the_milestones_of_a_form_apart() -> None:
         "biểu mẫu 'bao-cao' (cái này chứa cái kia), nên không phân biệt được hai mốc",
         "56 milestones[2].keywords[0]: từ khóa 'cuối năm' lẫn với 'năm' của một mốc khác cùng "
         "biểu mẫu 'bao-cao' (cái này chứa cái kia), nên không phân biệt được hai mốc",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("written", "reason"),
+    [
+        ("2017-04-31", "'2017-04-31' không phải ngày hợp lệ: tháng 4 chỉ có 30 ngày"),
+        (
+            "31/04/2017",
+            "'31/04/2017' không phải ngày hợp lệ: tháng 4 chỉ có 30 ngày (ngày viết dạng "
+            "YYYY-MM-DD)",
+        ),
+        ("2027-02-29", "'2027-02-29' không phải ngày hợp lệ: tháng 2 năm 2027 chỉ có 28 ngày"),
+        (
+            "2027-13-01",
+            "'2027-13-01' không phải ngày hợp lệ: không có tháng 13 (tháng từ 1 đến 12)",
+        ),
+        ("2027-03-00", "'2027-03-00' không phải ngày hợp lệ: ngày phải từ 1 trở lên"),
+        ("2028-02-30", "'2028-02-30' không phải ngày hợp lệ: tháng 2 năm 2028 chỉ có 29 ngày"),
+    ],
+)
+def test_a_day_that_does_not_exist_says_what_is_wrong(written: str, reason: str) -> None:
+    text = minimal_text(("    due: 2027-03-15\n", f"    due: {written}\n"))
+    assert messages(text) == [f"46 milestones[0].due: {reason}"]
+
+
+def test_an_id_in_the_wrong_case_gets_its_right_case() -> None:
+    text = minimal_text(
+        ("    model: M1\n", "    model: m1\n"), ("    form: dang-ky\n", "    form: DANG-KY\n")
+    )
+    assert messages(text) == [
+        "36 sites[0].model: mô hình 'm1' không có trong phần models; có phải 'M1'?",
+        "47 milestones[0].form: biểu mẫu 'DANG-KY' không có trong phần forms; có phải 'dang-ky'?",
     ]

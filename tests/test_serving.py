@@ -2,20 +2,26 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
 import subprocess
 import sys
 import time
+import urllib.request
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from flows.plan import load_plan
-from flows.serving import healthy, schedules_of
+from flows.serving import free_port, healthy, local_server, schedules_of
 from tests import intake_files as build
-from tests.conftest import CONFIG
+from tests.conftest import CONFIG, ROOT
+
+README_PLAN = "hai-duong-2017-nhan-rong-mo-hinh"
 
 
 def test_schedules_come_from_the_plan() -> None:
@@ -32,42 +38,164 @@ def test_schedules_come_from_the_plan() -> None:
     assert [s.cron for s in schedules_of(dong_ha, "intake")] == ["*/15 7-17 * * 1-6"]
 
 
+def test_deployments_are_described_in_vietnamese() -> None:
+    from flows.serving import deployments
+
+    plan = load_plan(CONFIG / "dong-ha-2018.yaml")
+    found = {d.flow_name: d.description for d in deployments(plan, {"plan": "p"})}
+    assert sorted(found) == ["cycle", "intake", "remind", "report"]
+    for flow, description in found.items():
+        assert description.endswith(f"Kế hoạch: {plan.campaign.title}.") or flow == "cycle"
+        assert plan.campaign.title in description
+    assert found["remind"].startswith("Soạn các công văn đôn đốc đến hạn trong ngày")
+    assert found["cycle"].endswith("Không có lịch: bấm Run để chạy ngay.")
+
+
+def test_a_port_already_taken_stops_serve_before_anything_starts(tmp_path: Path) -> None:
+    import socket
+
+    from flows.serving import ServerError
+
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        port = taken.getsockname()[1]
+        refused = pytest.raises(ServerError, match=f"Không mở được cổng {port} trên 127.0.0.1")
+        with refused, local_server(tmp_path / "state", port=port):
+            pass  # pragma: no cover
+    assert not (tmp_path / "state" / "prefect" / "server.log").exists()
+
+
+@pytest.mark.parametrize(("cron", "start"), [("@daily", "T000000"), ("*/20 7-17 L * *", "T070000")])
+def test_runs_after_a_due_date_take_the_time_prefect_reads_in_the_cron(
+    cron: str, start: str
+) -> None:
+    from flows.plan import load_plan_text
+
+    text = (CONFIG / "plan.yaml").read_text(encoding="utf-8")
+    assert '    cron: "0 16 * * 5"\n' in text
+    text = text.replace('    cron: "0 16 * * 5"\n', f'    cron: "{cron}"\n')
+    plan = load_plan_text(text, "plan.yaml", CONFIG)
+    report = schedules_of(plan, "report")
+    assert report[0].cron == cron
+    assert [s.rrule.split("\n")[0][-7:] for s in report[1:]] == [start] * 3
+
+
+def flow_runs(api_url: str) -> list[dict[str, Any]]:
+    """Every flow run the Prefect API at ``api_url`` knows (its REST API, page by page)."""
+    found: list[dict[str, Any]] = []
+    while True:
+        query = json.dumps({"limit": 200, "offset": len(found)}).encode()
+        request = urllib.request.Request(
+            f"{api_url}/flow_runs/filter",
+            data=query,
+            headers={"Content-Type": "application/json"},
+            method="POST",
+        )
+        with urllib.request.urlopen(request, timeout=30) as answer:
+            page = json.load(answer)
+        if not page:
+            return found
+        found += page
+
+
+def wait_for(condition: Callable[[], Any], seconds: float, what: Callable[[], str]) -> Any:
+    deadline = time.monotonic() + seconds
+    while not (value := condition()):
+        assert time.monotonic() < deadline, what()
+        time.sleep(2)
+    return value
+
+
+def readme_cycle_command() -> str:
+    """The README's command that runs a cycle of a served plan now."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    (line,) = {m for m in re.findall(r"(?m)^(PREFECT_API_URL=.* deployment run .*)$", readme)}
+    return line
+
+
 @pytest.mark.slow
 def test_serve_runs_a_scheduled_intake_and_stops_cleanly(tmp_path: Path) -> None:
+    """A scheduled intake runs; the README's command runs a cycle; every run has a readable
+    name; SIGTERM in the middle of a run stops it all cleanly, the run marked Cancelled."""
     plan = (CONFIG / "dong-ha-2018.yaml").read_text(encoding="utf-8")
     plan = re.sub(r'(?m)^  intake: ".*"$', '  intake: "* * * * *"', plan)
     (tmp_path / "plan.yaml").write_text(plan, encoding="utf-8")
+    plan_id = load_plan(tmp_path / "plan.yaml").campaign.id
     inbox = tmp_path / "inbox"
     inbox.mkdir()
     build.write_xlsx(inbox / "p1.xlsx", [["Phường", "Hình thức sơ kết"], ["Phường 1", "Họp"]])
-    places = ["--inbox", str(inbox), "--state", str(tmp_path / "state")]
+    port = free_port()
+    places = ["--inbox", str(inbox), "--state", str(tmp_path / "state"), "--port", str(port)]
     places += ["--outbox", str(tmp_path / "outbox"), "--no-pdf"]
     environment = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
-    log = (tmp_path / "serve.log").open("wb")
+    log_file = tmp_path / "serve.log"
+    log = log_file.open("wb")
     serve = subprocess.Popen(
         [sys.executable, "-m", "flows", "serve", "--plan", str(tmp_path / "plan.yaml"), *places],
         stdout=log,
         stderr=subprocess.STDOUT,
         env=environment,
+        cwd=ROOT,
     )
+    api = f"http://127.0.0.1:{port}/api"
     try:
-        deadline = time.monotonic() + 240  # server start (~30 s), then the next minute
-        finished = re.compile(
-            r"Flow run 'intake-dong-ha-2018-so-ket-cvd-[\d-]+' - Finished in state Completed"
-        )
-        while not finished.search(text := (tmp_path / "serve.log").read_text()):
-            assert serve.poll() is None, text
-            assert time.monotonic() < deadline, text
-            time.sleep(2)
+        finished = re.compile(rf"Flow run 'intake-{plan_id}-[\d-]+' - Finished in state Completed")
+        # server start (~30 s), then the next minute
+        wait_for(lambda: finished.search(log_file.read_text()), 240, log_file.read_text)
+        assert serve.poll() is None, log_file.read_text()
         assert (inbox / "tra-lai" / "p1.xlsx").exists()
         assert list((tmp_path / "outbox").rglob("phan-hoi-*.docx"))
+        text = log_file.read_text()
+        assert f"Giao diện Prefect: http://127.0.0.1:{port}" in text.splitlines()
+        command = readme_cycle_command()
+        command = command.replace(":4200/", f":{port}/").replace(README_PLAN, plan_id)
+        assert f"  {command}" in text.splitlines(), text  # what serve prints
+        asked = subprocess.run(
+            ["bash", "-c", command],
+            cwd=ROOT,
+            env=environment | {"PREFECT_HOME": str(tmp_path / "prefect-cli")},
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert asked.returncode == 0, asked.stdout + asked.stderr
+        assert "Completed" in asked.stdout, asked.stdout
+        cycles = [r for r in flow_runs(api) if r["name"].startswith("cycle-")]
+        assert [r["state_type"] for r in cycles] == ["COMPLETED"]
+        readable = re.compile(rf"^(intake|remind|report|cycle)-{plan_id}-\d{{4}}-\d{{2}}-\d{{2}}$")
+        wait_for(
+            lambda: all(readable.match(r["name"]) for r in flow_runs(api)),
+            90,
+            lambda: str(sorted(r["name"] for r in flow_runs(api))),
+        )
+        # a run in progress (waiting 60 s for a new file to settle) when SIGTERM comes
+        build.write_xlsx(inbox / "p2.xlsx", [["Phường", "Hình thức sơ kết"], ["Phường 2", "Họp"]])
+        slow = command.replace(f"'cycle/{plan_id}-cycle' --watch", f"'intake/{plan_id}-intake'")
+        subprocess.run(
+            ["bash", "-c", f"{slow} -p settle=60 -p min_age=0"],
+            cwd=ROOT,
+            env=environment | {"PREFECT_HOME": str(tmp_path / "prefect-cli")},
+            capture_output=True,
+            check=True,
+            timeout=300,
+        )
+        wait_for(
+            lambda: any(r["state_type"] == "RUNNING" for r in flow_runs(api)),
+            120,
+            log_file.read_text,
+        )
+        running = [r["id"] for r in flow_runs(api) if r["state_type"] == "RUNNING"]
     finally:
         serve.send_signal(signal.SIGTERM)
-        serve.wait(60)
+        serve.wait(90)
         log.close()
-    url = re.search(r"Máy chủ Prefect: (\S+)", (tmp_path / "serve.log").read_text())
-    assert url is not None
-    assert not healthy(f"{url.group(1)}/api")  # the server went down with it
+    text = log_file.read_text()
+    assert serve.returncode == 0, text
+    assert "RuntimeWarning" not in text and "never awaited" not in text, text
+    assert text.splitlines()[-1] == "Đã dừng chạy theo lịch.", text
+    assert not healthy(api)  # the server went down with it
+    with local_server(tmp_path / "state", port=free_port()) as again:  # the same database
+        stopped = {r["id"]: r["state_type"] for r in flow_runs(again)}
+    assert [stopped[r] for r in running] == ["CANCELLED"]
 
 
 @pytest.mark.slow
@@ -108,7 +236,7 @@ def test_served_deployments_never_overlap_and_stay_active_after_shutdown(
     try:
         with get_client(sync_client=True) as client:
             deadline = time.monotonic() + 120
-            while "being served" not in (text := (tmp_path / "serve.log").read_text()):
+            while "Đang chạy theo lịch" not in (text := (tmp_path / "serve.log").read_text()):
                 assert serve.poll() is None, text
                 assert time.monotonic() < deadline, text
                 time.sleep(1)

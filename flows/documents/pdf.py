@@ -1,4 +1,4 @@
-"""PDF copies through LibreOffice, when it is installed.
+"""PDF copies through LibreOffice, when it is installed (and a problem saying so when not).
 
 Each conversion runs its own soffice process with its own profile folder (two soffice
 processes sharing a profile block each other). One start converts every file (starting soffice
@@ -24,6 +24,16 @@ def soffice() -> str | None:
     return shutil.which("soffice") or shutil.which("libreoffice")
 
 
+def missing_libreoffice(count: int, target: str = "pdf") -> str:
+    """What to tell staff when LibreOffice is not there to make the copies."""
+    return (
+        f"Chưa cài LibreOffice (không tìm thấy lệnh soffice) nên chưa làm được bản "
+        f"{target.upper()} của {count} tệp; các tệp .docx, .xlsx vẫn được ghi đủ. Cài "
+        "LibreOffice (gói libreoffice-writer-nogui, libreoffice-calc-nogui), hoặc chạy với "
+        "--no-pdf để không làm bản PDF."
+    )
+
+
 def _link(source: Path, target: Path) -> None:
     try:
         os.link(source, target)
@@ -34,9 +44,11 @@ def _link(source: Path, target: Path) -> None:
 def convert(files: list[Path], target: str = "pdf") -> tuple[dict[Path, Path], list[str]]:
     """Convert ``files`` (each result next to its source); the converted files, and problems
     in Vietnamese (a missing copy is a problem to report, never a reason to stop)."""
-    program = soffice()
-    if program is None or not files:
+    if not files:
         return {}, []
+    program = soffice()
+    if program is None:
+        return {}, [missing_libreoffice(len(files), target)]
     converted: dict[Path, Path] = {}
     problems = []
     common = Path(os.path.commonpath([f.resolve().parent for f in files]))

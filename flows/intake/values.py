@@ -17,6 +17,7 @@ from datetime import date, datetime, time, timedelta
 
 from flows.intake.sheet import CellValue
 from flows.names import fold_accents, name_key, nfc
+from flows.plan.types import why_not_a_day
 
 EXCEL_EPOCH = date(1899, 12, 30)
 LARGEST = 1e15  # beyond any count or sum of money a form holds; floats stay exact below it
@@ -178,9 +179,11 @@ def _make_date(value: CellValue, year: int, month: int, day: int) -> date | Prob
     suggestion = None
     with contextlib.suppress(ValueError):  # month first, as an English-language Excel writes it
         suggestion = f"{date(year, day, month):%d/%m/%Y}"
+    reason = why_not_a_day(year, month, day)
     return Problem(
         "not_date",
-        f"'{shown(value)}' không phải ngày có thật (ghi ngày trước, tháng sau: 15/8/2026).",
+        f"'{shown(value)}' không phải ngày có thật: {reason} (ghi ngày trước, tháng sau: "
+        "15/8/2026).",
         suggestion,
     )
 

@@ -7,7 +7,6 @@ counts as existing, so one mistake is reported once, not again at every referenc
 from __future__ import annotations
 
 import contextlib
-import difflib
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -16,6 +15,7 @@ from typing import TypeVar
 
 from flows.errors import PlanProblem
 from flows.names import name_key, safe_name
+from flows.plan.messages import closest
 from flows.plan.schema import (
     Campaign,
     Column,
@@ -153,9 +153,9 @@ class Checker:
         if value in ids:
             return True
         message = f"{what} '{value}' không có trong phần {section}"
-        close = difflib.get_close_matches(value, sorted(ids), n=1, cutoff=0.6)
+        close = closest(value, ids)
         if close:
-            message += f"; có phải '{close[0]}'?"
+            message += f"; có phải '{close}'?"
         elif ids:
             message += f" (có: {', '.join(sorted(ids))})"
         self.add(path, message)

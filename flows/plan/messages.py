@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import types
+from collections.abc import Iterable
 from typing import Annotated, Any, Union, get_args, get_origin
 
 from pydantic import BaseModel
@@ -110,12 +111,25 @@ def translate(
     return template.format(input=_shown(value), **context)
 
 
+def closest(value: str, choices: Iterable[str]) -> str | None:
+    """The choice ``value`` was probably meant to be: one that differs only in letter case
+    (``m1`` for ``M1``), else the closest by ``difflib`` with case ignored."""
+    folded: dict[str, str] = {}
+    for choice in sorted(set(choices)):
+        folded.setdefault(choice.casefold(), choice)
+    same = folded.get(value.casefold())
+    if same is not None:
+        return same if same != value else None
+    close = difflib.get_close_matches(value.casefold(), list(folded), n=1, cutoff=0.6)
+    return folded[close[0]] if close else None
+
+
 def unknown_key(key: str, model: type[BaseModel] | None) -> str:
     message = f"khóa '{key}' không có trong mẫu kế hoạch"
     if model is None:
         return message
     allowed = list(model.model_fields)
-    close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
+    close = closest(key, allowed)
     if close:
-        return f"{message}; có phải '{close[0]}'?"
+        return f"{message}; có phải '{close}'?"
     return f"{message}; các khóa được dùng ở đây: {', '.join(allowed)}"

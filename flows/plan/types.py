@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import calendar
 import re
 import unicodedata
-from datetime import date
+from datetime import MAXYEAR, MINYEAR, date
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -56,26 +57,47 @@ def _key(value: str) -> str:
     return value
 
 
+def why_not_a_day(year: int, month: int, day: int) -> str | None:
+    """What makes ``day/month/year`` no day of the calendar, as staff read it ("tháng 4 chỉ
+    có 30 ngày"); ``None`` when it is one."""
+    if not MINYEAR <= year <= MAXYEAR:
+        return f"không có năm {year}"
+    if not 1 <= month <= 12:
+        return f"không có tháng {month} (tháng từ 1 đến 12)"
+    last = calendar.monthrange(year, month)[1]
+    if 1 <= day <= last:
+        return None
+    if day < 1:
+        return "ngày phải từ 1 trở lên"
+    return (
+        f"tháng 2 năm {year} chỉ có {last} ngày"
+        if month == 2
+        else (f"tháng {month} chỉ có {last} ngày")
+    )
+
+
 def parse_plan_date(value: Any) -> Any:
-    """``YYYY-MM-DD`` to a date; anything else gets a message with the expected form."""
+    """``YYYY-MM-DD`` to a date; anything else gets a message with the expected form, and a
+    day that does not exist (``2017-04-31``, ``31/04/2017``) what is wrong with it."""
     if isinstance(value, date) or value is None:
         return value
     text = str(value).strip()
     iso = _ISO_DATE.match(text)
     if iso:
-        try:
+        reason = why_not_a_day(int(iso[1]), int(iso[2]), int(iso[3]))
+        if reason is None:
             return date(int(iso[1]), int(iso[2]), int(iso[3]))
-        except ValueError:
-            pass
-        raise fail("'{value}' không phải ngày hợp lệ (cần dạng YYYY-MM-DD)", value=text)
+        raise fail("'{value}' không phải ngày hợp lệ: {reason}", value=text, reason=reason)
     dmy = _DMY_DATE.match(text)
     if dmy:
-        try:
-            hint = date(int(dmy[3]), int(dmy[2]), int(dmy[1])).isoformat()
-        except ValueError:
+        reason = why_not_a_day(int(dmy[3]), int(dmy[2]), int(dmy[1]))
+        if reason is not None:
             raise fail(
-                "'{value}' không phải ngày hợp lệ (cần dạng YYYY-MM-DD)", value=text
-            ) from None
+                "'{value}' không phải ngày hợp lệ: {reason} (ngày viết dạng YYYY-MM-DD)",
+                value=text,
+                reason=reason,
+            )
+        hint = date(int(dmy[3]), int(dmy[2]), int(dmy[1])).isoformat()
         raise fail("'{value}' phải viết dạng YYYY-MM-DD, ở đây là {hint}", value=text, hint=hint)
     raise fail("'{value}' không phải ngày hợp lệ (cần dạng YYYY-MM-DD)", value=text)
 
