@@ -20,6 +20,7 @@ import pytest
 from typer.testing import CliRunner
 
 from flows.cli import app
+from flows.documents import page as page_module
 from flows.documents import service
 from flows.documents.outbox import REPORT_FOLDER, RUNS_FOLDER, sweep
 from flows.documents.page import GROUPS_FOLDER, PAGE, write_pages
@@ -269,8 +270,13 @@ def test_rejected_file_names_are_shown_as_text(dong_ha_campaign: Campaign) -> No
 
 
 @pytest.mark.parametrize("flat", [False, True], ids=["by-district", "flat"])
-def test_a_big_plan_gets_summaries_and_a_page_per_unit(tmp_path: Path, flat: bool) -> None:
+def test_a_big_plan_gets_summaries_and_a_page_per_unit(
+    tmp_path: Path, flat: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from tests.test_report_size import plan_text
+
+    if flat:  # small shares: the pages are written by worker processes, as for 10,000 sites
+        monkeypatch.setattr(page_module, "SHARE", 5)
 
     plan = load_plan_text(plan_text(flat), "vung.yaml", Path("."))
     assert len(plan.sites) == 240
@@ -280,6 +286,8 @@ def test_a_big_plan_gets_summaries_and_a_page_per_unit(tmp_path: Path, flat: boo
     (tmp_path / "xa-007" / "cong-van-2027-11-27.docx").write_bytes(b"letter")
     written = write_pages(plan, matrix, tmp_path, [TEMPLATES], WRITTEN_AT)
     assert written.sites == 240
+    assert written.changed == len(written.pages) == 240 + written.groups + 1
+    assert sorted(written.pages) == sorted(tmp_path.rglob("*.html"))
     index = tmp_path / PAGE
     parsed = parse(index)
     text = "".join(parsed.text)

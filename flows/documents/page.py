@@ -22,6 +22,8 @@ every run, not only the last.
 from __future__ import annotations
 
 import base64
+import hashlib
+import json
 import os
 import re
 import time
@@ -36,6 +38,7 @@ from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 import jinja2
+from markupsafe import Markup
 
 from flows.documents.areas import DETAIL_SITES, Grouping
 from flows.documents.atomic import write_atomic
@@ -44,6 +47,7 @@ from flows.documents.outbox import REPORT_FOLDER, UNKNOWN_SITE_FOLDER, form_file
 from flows.documents.report import CHART_LEGEND, Readiness, Report, shown_value
 from flows.documents.status import STATE_WORDS, Cell, Matrix, SiteRow
 from flows.names import safe_name
+from flows.parallel import spread
 from flows.plan import Plan
 
 PAGE = "index.html"
@@ -52,7 +56,9 @@ GROUPS_FOLDER = "tinh-hinh"
 TEMPLATE = "status.html.j2"
 SITE_TEMPLATE = "status-site.html.j2"
 GROUP_TEMPLATE = "status-group.html.j2"
+MACROS = "status-macros.html.j2"
 CHUNK = 100  # sites per page when a big plan's sites sit right below its root
+SHARE = 50  # sites a worker takes at a time (a plan of 2,000 sites or more is spread)
 LISTED = 200  # documents of unknown sites listed on the office's page at most
 
 # The states in the chart's order, its labels and colours; the text colour that reads on each.
@@ -102,18 +108,32 @@ class Pages:
 # --- templates -------------------------------------------------------------------------------
 
 
-@lru_cache(maxsize=8)
-def environment(folders: tuple[Path, ...]) -> jinja2.Environment:
+def environment(folders: Sequence[Path]) -> jinja2.Environment:
     """Jinja over the templates in ``folders`` (the first that has a template wins),
-    autoescaped, strict about undefined variables."""
+    autoescaped, strict about undefined variables. Made for each run (compiling the templates
+    costs milliseconds), so a template edited while ``mohinh serve`` runs is read again; not
+    reloaded within a run (that would cost a look at the files on each of 10,000 pages)."""
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader([str(f) for f in folders]),
+        auto_reload=False,
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.globals |= {"STATES": STATES, "LABELS": LABELS, "COLOURS": COLOURS, "ink": ink}
+    env.globals |= {
+        "STATES": STATES,
+        "LABELS": LABELS,
+        "COLOURS": COLOURS,
+        "STATE_CSS": Markup(
+            "\n".join(f".s-{s}{{background:{c};color:{ink(c)}}}" for s, c in COLOURS.items())
+        ),
+    }
+    legend = [
+        {"state": key, "label": label, "words": STATE_WORDS[key]}  # type: ignore[index]
+        for key, label, _ in CHART_LEGEND
+    ]
+    env.globals["LEGEND"] = env.get_template(MACROS).module.legend(legend)  # type: ignore[attr-defined]
     return env
 
 
@@ -137,6 +157,12 @@ def folder_files(folder: Path) -> list[str]:
             )
     except OSError:
         return []
+
+
+@lru_cache(maxsize=4096)
+def _date(day: date | None) -> str:
+    """:func:`short_date`, remembered: a page per site shows the same few days."""
+    return short_date(day)
 
 
 def _day(text: str) -> date | None:
@@ -180,19 +206,31 @@ def _listed(stem: str, files: list[str], links: list[Link], forms: dict[str, str
     if found := _LETTER.match(stem):
         day = _day(found[1])
         number = f" (số {found[2]})" if found[2] else ""
-        return Listed(f"Công văn đôn đốc ngày {short_date(day)}{number}", "reminder", day, links)
+        return Listed(f"Công văn đôn đốc ngày {_date(day)}{number}", "reminder", day, links)
     if found := _FEEDBACK.match(stem):
         day = _day(found[1])
         what = f"“{found[3]}” " if found[3] else ""
-        title = f"Phiếu phản hồi về tệp {what}nhận ngày {short_date(day)} (số {found[2]})"
+        title = f"Phiếu phản hồi về tệp {what}nhận ngày {_date(day)} (số {found[2]})"
         return Listed(title, "feedback", day, links)
     if found := _REPORT.match(stem):
         day = _day(found[1])
-        return Listed(f"Báo cáo tổng hợp đến ngày {short_date(day)}", "report", day, links)
+        return Listed(f"Báo cáo tổng hợp đến ngày {_date(day)}", "report", day, links)
     form = next((forms[f] for f in files if f in forms), None)
     if form is not None:
         return Listed(f"Biểu mẫu: {form}", "form", None, links)
     return Listed(files[0] if len(files) == 1 else stem, "other", None, links)
+
+
+class FormNames:
+    """The file names of a site's blank forms (``form_file_name``), each to its milestone's
+    name, made from names folded once per plan rather than once per site and milestone."""
+
+    def __init__(self, plan: Plan) -> None:
+        self.milestones = [(safe_name(m.id), m.name) for m in plan.milestones]
+
+    def of(self, folder: str) -> dict[str, str]:
+        """For the site whose folder (its id, folded) is ``folder``."""
+        return {f"bieu-mau-{m}-{folder}.xlsx": name for m, name in self.milestones}
 
 
 def form_names(plan: Plan, site: str) -> dict[str, str]:
@@ -203,10 +241,23 @@ def form_names(plan: Plan, site: str) -> dict[str, str]:
 # --- what the pages show -----------------------------------------------------------------
 
 
-def cell_view(cell: Cell | None, as_of: date) -> dict[str, Any]:
-    """A cell of the matrix: its state, short label, received date and a longer note."""
+@dataclass(frozen=True, slots=True)
+class CellView:
+    """A cell of the matrix as shown: its state, short label, received date, a longer note."""
+
+    state: str | None
+    label: str
+    received: str
+    note: str
+
+
+NOT_SENT = CellView(None, "—", "", "Không phải gửi")
+
+
+def cell_view(cell: Cell | None, as_of: date) -> CellView:
+    """How a cell of the matrix is shown."""
     if cell is None:
-        return {"state": None, "label": "—", "received": "", "note": "Không phải gửi"}
+        return NOT_SENT
     note = STATE_WORDS[cell.state]
     if cell.state == "late" and cell.received:
         note += f", muộn {(cell.received - cell.due).days} ngày"
@@ -216,12 +267,26 @@ def cell_view(cell: Cell | None, as_of: date) -> dict[str, Any]:
         note += f", còn {(cell.due - as_of).days} ngày"
     if cell.rejected_files and cell.state == "rejected":
         note += "; tệp bị trả lại: " + ", ".join(cell.rejected_files[-3:])
-    return {
-        "state": cell.state,
-        "label": LABELS[cell.state],
-        "received": short_date(cell.received),
-        "note": note,
-    }
+    return CellView(cell.state, LABELS[cell.state], _date(cell.received), note)
+
+
+@dataclass(frozen=True, slots=True)
+class RowView:
+    """A row of the matrix: the site, the link to its page, its model, its cells."""
+
+    name: str
+    href: str | None
+    model: str
+    cells: list[CellView]
+
+
+@dataclass(frozen=True, slots=True)
+class SiteLine:
+    """A milestone on a site's page: its name, due date and the site's cell."""
+
+    name: str
+    due: str
+    cell: CellView
 
 
 def _tiles(matrix: Matrix, readiness: list[Readiness]) -> list[dict[str, Any]]:
@@ -314,17 +379,35 @@ def _milestones(plan: Plan) -> list[dict[str, str]]:
     return [{"name": m.name, "due": short_date(m.due)} for m in plan.milestones]
 
 
-def _row_view(plan: Plan, row: SiteRow, as_of: date, href: str | None) -> dict[str, Any]:
-    return {
-        "name": row.name,
-        "href": href,
-        "model": row.model or "",
-        "cells": [cell_view(row.cells.get(m.id), as_of) for m in plan.milestones],
+def _row_view(plan: Plan, row: SiteRow, as_of: date, href: str | None) -> RowView:
+    cells = [cell_view(row.cells.get(m.id), as_of) for m in plan.milestones]
+    return RowView(row.name, href, row.model or "", cells)
+
+
+CHART_VERSION = 1  # bump with chart.DRAWING_VERSION
+
+
+def page_chart(report: Report, cache: Path | None) -> bytes:
+    """The report's chart, kept in ``cache`` as ``page-<sha256>.png`` by the figures it shows,
+    so that pages written again with the same figures (an intake with nothing new) neither draw
+    it nor import matplotlib. Deleting the cache is always safe."""
+    if cache is None:
+        return report.chart(None)
+    shape = {
+        "rows": [[m.name, sorted(report.counts(m).items())] for m in report.plan.milestones],
+        "as_of": report.matrix.as_of.isoformat(),
+        "legend": CHART_LEGEND,
+        "version": CHART_VERSION,
     }
-
-
-def _site_href(plan: Plan, site_id: str, up: str = "") -> str:
-    return f"{up}{quote(safe_name(site_id))}/{PAGE}"
+    text = json.dumps(shape, ensure_ascii=False, sort_keys=True)
+    stored = cache / f"page-{hashlib.sha256(text.encode('utf-8')).hexdigest()}.png"
+    try:
+        return stored.read_bytes()
+    except OSError:
+        pass
+    png = report.chart(cache)
+    write_atomic(stored, png)
+    return png
 
 
 def chart_uri(png: bytes | None) -> str | None:
@@ -346,10 +429,6 @@ def _base(plan: Plan, matrix: Matrix) -> dict[str, Any]:
         "campaign": plan.campaign.title,
         "reference": plan.campaign.reference or "",
         "as_of": short_date(matrix.as_of),
-        "legend": [
-            {"state": key, "label": label, "words": STATE_WORDS[key]}  # type: ignore[index]
-            for key, label, _ in CHART_LEGEND
-        ],
     }
 
 
@@ -393,6 +472,10 @@ def _groups(report: Report) -> tuple[list[_Group], Grouping | None]:
     return pages, grouping
 
 
+Job = tuple[str, list[int]]
+"""``("sites", rows)`` or ``("group", [n])``: pages to write."""
+
+
 class PageWriter:
     """Writes the pages of one plan and day into an outbox."""
 
@@ -405,93 +488,128 @@ class PageWriter:
         written_at: datetime,
     ) -> None:
         self.plan, self.matrix, self.root = plan, matrix, root
-        self.env = environment(tuple(Path(t).resolve() for t in templates))
+        self.env = environment(templates)
         self.written_at = written_at
         self.report = Report(plan, matrix)
         self.detailed = len(matrix.rows) <= DETAIL_SITES
         self.result = Pages(root / PAGE)
+        self.folders = [safe_name(row.site.id) for row in matrix.rows]
+        self.forms = FormNames(plan)
+        self.views: dict[int, CellView] = {}
+        self.group_of: dict[int, _Group] = {}
+        self.groups: list[_Group] = []
 
-    def _write(self, relative: str, text: str, durable: bool = True) -> None:
-        """Write a page atomically; not at all when the file already holds the same bytes."""
+    def _write(self, relative: str, text: str, durable: bool = True) -> Path | None:
+        """Write a page atomically, not at all when the file already holds the same bytes;
+        the page's path when it was written."""
         path = self.root / relative
         data = text.encode("utf-8")
         try:
             if path.stat().st_size == len(data) and path.read_bytes() == data:
-                return
+                return None
         except OSError:
             pass
         write_atomic(path, data, durable=durable)
-        self.result.changed += 1
-        self.result.pages.append(path)
+        return path
 
-    def site_documents(self, site_id: str, prefix: str) -> list[Listed]:
-        folder = safe_name(site_id)
-        return describe(folder_files(self.root / folder), prefix, form_names(self.plan, site_id))
+    def _note(self, written: Path | None) -> None:
+        if written is not None:
+            self.result.changed += 1
+            self.result.pages.append(written)
+
+    def site_documents(self, index: int, prefix: str) -> list[Listed]:
+        """The documents in the folder of the site of row ``index``."""
+        folder = self.folders[index]
+        names = folder_files(self.root / folder)
+        forms = self.forms.of(folder) if any(n.startswith("bieu-mau-") for n in names) else {}
+        return describe(names, prefix, forms)
+
+    def view(self, cell: Cell, as_of: date) -> CellView:
+        """:func:`cell_view`, once per cell: the sites that sent nothing share theirs."""
+        found = self.views.get(id(cell))
+        if found is None:
+            found = self.views[id(cell)] = cell_view(cell, as_of)
+        return found
+
+    def href(self, index: int, up: str = "") -> str:
+        """The page of the site of row ``index``, from a page ``up`` (``../``) the outbox."""
+        return f"{up}{quote(self.folders[index])}/{PAGE}"
 
     def write(self, charts: Path | None) -> Pages:
+        """Every page: the sites', the units' (a big plan), then the office's."""
         started = time.perf_counter()
-        chart = self.report.chart(charts)
+        chart = page_chart(self.report, charts)
         groups, grouping = ([], None) if self.detailed else _groups(self.report)
-        group_of: dict[int, _Group] = {i: g for g in groups for i in g.rows}
-        self.write_sites(group_of)
-        for group in groups:
-            self.write_group(group)
+        self.groups = groups
+        self.group_of = {i: g for g in groups for i in g.rows}
+        count = len(self.matrix.rows)
+        jobs: list[Job] = [("group", [n]) for n in range(len(groups))]
+        jobs += [("sites", list(range(i, min(i + SHARE, count)))) for i in range(0, count, SHARE)]
+        for written in spread(self.do, jobs, _do, _adopt, (self,)):
+            for path in written:
+                self._note(path)
         self.write_index(chart, groups, grouping)
-        self.result.groups = len(groups)
+        self.result.sites, self.result.groups = count, len(groups)
         self.result.seconds = time.perf_counter() - started
         return self.result
 
-    def write_sites(self, group_of: dict[int, _Group]) -> None:
+    def do(self, job: Job) -> list[Path]:
+        """A job: the pages of a share of the sites, or of a unit above them; the pages
+        written (the others had not changed). A big plan's jobs are spread over the cores,
+        each worker forked with this writer."""
+        kind, numbers = job
+        if kind == "group":
+            written = self.write_group(self.groups[numbers[0]])
+            return [written] if written else []
+        return self.site_pages(numbers)
+
+    def site_pages(self, rows: list[int]) -> list[Path]:
+        """The pages of the sites of ``rows``; those written (the others had not changed)."""
         template = self.env.get_template(SITE_TEMPLATE)
         base = _base(self.plan, self.matrix)
         models = {m.code: m.name for m in self.plan.models}
         as_of = self.matrix.as_of
-        for i, row in enumerate(self.matrix.rows):
+        lines = [(m.id, m.name, _date(m.due)) for m in self.plan.milestones]
+        written = []
+        for i in rows:
+            row = self.matrix.rows[i]
             ready = self.report.readiness[i]
-            group = group_of.get(i)
-            milestones = []
-            for milestone in self.plan.milestones:
-                cell = row.cells.get(milestone.id)
-                if cell is not None:
-                    milestones.append(
-                        {"name": milestone.name, "due": short_date(milestone.due)}
-                        | cell_view(cell, as_of)
-                    )
+            group = self.group_of.get(i)
+            milestones = [
+                SiteLine(name, due, self.view(cell, as_of))
+                for key, name, due in lines
+                if (cell := row.cells.get(key)) is not None
+            ]
             context = base | {
                 "site": row.name,
                 "model": models.get(row.model or "", row.model or ""),
                 "milestones": milestones,
                 "ready": ready.ready,
                 "reasons": ready.reasons,
-                "documents": self.site_documents(row.site.id, ""),
+                "documents": self.site_documents(i, ""),
                 "group": (
                     Link(group.name, f"../{GROUPS_FOLDER}/{quote(group.file)}") if group else None
                 ),
             }
-            self._write(f"{safe_name(row.site.id)}/{PAGE}", template.render(context), False)
-            self.result.sites += 1
+            path = self._write(f"{self.folders[i]}/{PAGE}", template.render(context), False)
+            if path is not None:
+                written.append(path)
+        return written
 
-    def write_group(self, group: _Group) -> None:
+    def write_group(self, group: _Group) -> Path | None:
         template = self.env.get_template(GROUP_TEMPLATE)
         rows = self.matrix.rows
-        readiness = self.report.readiness
         context = _base(self.plan, self.matrix) | {
             "group": group.name,
             "milestones": _milestones(self.plan),
             "has_models": bool(self.plan.models),
             "rows": [
-                _row_view(
-                    self.plan,
-                    rows[i],
-                    self.matrix.as_of,
-                    _site_href(self.plan, rows[i].site.id, "../"),
-                )
-                | {"ready": readiness[i].ready}
+                _row_view(self.plan, rows[i], self.matrix.as_of, self.href(i, "../"))
                 for i in group.rows
             ],
             "summary": _milestone_summary(self.plan, [rows[i] for i in group.rows]),
         }
-        self._write(f"{GROUPS_FOLDER}/{group.file}", template.render(context), False)
+        return self._write(f"{GROUPS_FOLDER}/{group.file}", template.render(context), False)
 
     def write_index(
         self, chart: bytes | None, groups: list[_Group], grouping: Grouping | None
@@ -516,30 +634,25 @@ class PageWriter:
         if self.detailed:
             context |= {
                 "rows": [
-                    _row_view(plan, row, as_of, _site_href(plan, row.site.id))
-                    for row in matrix.rows
+                    _row_view(plan, row, as_of, self.href(i)) for i, row in enumerate(matrix.rows)
                 ],
                 "late": report.late(),
                 "missing": report.missing(),
                 "ready": [
-                    Link(r.site, _site_href(plan, row.site.id))
-                    for r, row in zip(report.readiness, matrix.rows, strict=True)
-                    if r.ready
+                    Link(r.site, self.href(i)) for i, r in enumerate(report.readiness) if r.ready
                 ],
                 "not_ready": [
-                    {"site": Link(r.site, _site_href(plan, row.site.id)), "reasons": r.reasons}
-                    for r, row in zip(report.readiness, matrix.rows, strict=True)
+                    {"site": Link(r.site, self.href(i)), "reasons": r.reasons}
+                    for i, r in enumerate(report.readiness)
                     if not r.ready
                 ],
                 "sites": [
                     {
                         "name": row.name,
-                        "href": _site_href(plan, row.site.id),
-                        "documents": self.site_documents(
-                            row.site.id, f"{quote(safe_name(row.site.id))}/"
-                        ),
+                        "href": self.href(i),
+                        "documents": self.site_documents(i, f"{quote(self.folders[i])}/"),
                     }
-                    for row in matrix.rows
+                    for i, row in enumerate(matrix.rows)
                 ],
             }
         else:
@@ -575,7 +688,20 @@ class PageWriter:
                 "not_ready_summary": report.not_ready_summary()[:-1],
                 "workbook": workbook,
             }
-        self._write(PAGE, self.env.get_template(TEMPLATE).render(context))
+        self._note(self._write(PAGE, self.env.get_template(TEMPLATE).render(context)))
+
+
+_forked: PageWriter | None = None  # the writer a worker process was forked with
+
+
+def _adopt(writer: PageWriter) -> None:
+    global _forked
+    _forked = writer
+
+
+def _do(job: Job) -> list[Path]:
+    assert _forked is not None
+    return _forked.do(job)
 
 
 def _without_workbook_note(lines: list[str]) -> list[str]:
