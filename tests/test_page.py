@@ -229,6 +229,24 @@ def test_a_site_page_shows_only_that_site(pages: Campaign) -> None:
     assert own_documents > 0
 
 
+def test_feedback_is_listed_under_the_name_of_the_file_sent(pages: Campaign) -> None:
+    from flows.intake.ledger import Ledger, database_url
+
+    ledger = Ledger(database_url(pages.root / "state"), pages.plan.campaign.id)
+    try:
+        sent = ledger.file_names()
+    finally:
+        ledger.close()
+    answers = sorted(pages.outbox.glob("*/phan-hoi-*.docx"))
+    assert answers
+    for answer in answers:
+        number = int(answer.name.split("-")[5])
+        where = answer.parent / PAGE
+        if answer.parent.name == "khong-ro-don-vi":
+            where = pages.outbox / PAGE
+        assert f"Phiếu phản hồi về tệp “{sent[number]}”" in "".join(parse(where).text)
+
+
 def test_pages_not_changed_are_not_written_again(pages: Campaign) -> None:
     plan, outbox = pages.plan, pages.outbox
     sites = [outbox / safe_name(s.id) / PAGE for s in plan.sites]

@@ -172,10 +172,13 @@ def _day(text: str) -> date | None:
         return None
 
 
-def describe(names: list[str], prefix: str, forms: dict[str, str]) -> list[Listed]:
+def describe(
+    names: list[str], prefix: str, forms: dict[str, str], sent: dict[int, str] | None = None
+) -> list[Listed]:
     """The documents among ``names`` (files of one folder), each with its copies grouped under
     one title, the newest first within each kind; ``prefix`` (``""`` or ``"<folder>/"``) leads
-    every link; ``forms`` names each blank form's file after its milestone."""
+    every link; ``forms`` names each blank form's file after its milestone; ``sent``, the
+    name each file was sent under by its ledger id, names the file a feedback answers."""
     stems: dict[str, list[str]] = {}
     for name in names:
         stem = os.path.splitext(name)[0]
@@ -184,7 +187,7 @@ def describe(names: list[str], prefix: str, forms: dict[str, str]) -> list[Liste
     for stem, files in stems.items():
         files.sort(key=lambda n: COPY_ORDER.get(_ext(n), len(COPY_ORDER)))
         links = [Link(_copy_label(n, stem), prefix + quote(n)) for n in files]
-        found.append(_listed(stem, files, links, forms))
+        found.append(_listed(stem, files, links, forms, sent or {}))
     found.sort(key=lambda d: (KIND_ORDER[d.kind], -(d.day or date.min).toordinal(), d.title))
     return found
 
@@ -202,14 +205,17 @@ def _copy_label(name: str, stem: str) -> str:
     return label
 
 
-def _listed(stem: str, files: list[str], links: list[Link], forms: dict[str, str]) -> Listed:
+def _listed(
+    stem: str, files: list[str], links: list[Link], forms: dict[str, str], sent: dict[int, str]
+) -> Listed:
     if found := _LETTER.match(stem):
         day = _day(found[1])
         number = f" (số {found[2]})" if found[2] else ""
         return Listed(f"Công văn đôn đốc ngày {_date(day)}{number}", "reminder", day, links)
     if found := _FEEDBACK.match(stem):
         day = _day(found[1])
-        what = f"“{found[3]}” " if found[3] else ""
+        name = sent.get(int(found[2]), found[3])
+        what = f"“{name}” " if name else ""
         title = f"Phiếu phản hồi về tệp {what}nhận ngày {_date(day)} (số {found[2]})"
         return Listed(title, "feedback", day, links)
     if found := _REPORT.match(stem):
@@ -486,8 +492,10 @@ class PageWriter:
         root: Path,
         templates: Sequence[Path],
         written_at: datetime,
+        sent: dict[int, str] | None = None,
     ) -> None:
         self.plan, self.matrix, self.root = plan, matrix, root
+        self.sent = sent or {}
         self.env = environment(templates)
         self.written_at = written_at
         self.report = Report(plan, matrix)
@@ -522,7 +530,7 @@ class PageWriter:
         folder = self.folders[index]
         names = folder_files(self.root / folder)
         forms = self.forms.of(folder) if any(n.startswith("bieu-mau-") for n in names) else {}
-        return describe(names, prefix, forms)
+        return describe(names, prefix, forms, self.sent)
 
     def view(self, cell: Cell, as_of: date) -> CellView:
         """:func:`cell_view`, once per cell: the sites that sent nothing share theirs."""
@@ -628,6 +636,7 @@ class PageWriter:
                 folder_files(self.root / UNKNOWN_SITE_FOLDER)[: 3 * LISTED],
                 f"{UNKNOWN_SITE_FOLDER}/",
                 {},
+                self.sent,
             )[:LISTED],
             "unknown_folder": UNKNOWN_SITE_FOLDER,
         }
@@ -727,8 +736,10 @@ def write_pages(
     templates: Sequence[Path],
     written_at: datetime,
     charts: Path | None = None,
+    sent: dict[int, str] | None = None,
 ) -> Pages:
     """Write ``root/index.html``, each site's ``root/<site>/index.html`` and, for a plan too
     big to show site by site, ``root/tinh-hinh/<unit>.html``. ``templates``: the folders to
-    take the templates from, the first first; ``charts``: the chart cache."""
-    return PageWriter(plan, matrix, root, templates, written_at).write(charts)
+    take the templates from, the first first; ``charts``: the chart cache; ``sent``: the name
+    each file was sent under, by its ledger id (for the titles of feedback)."""
+    return PageWriter(plan, matrix, root, templates, written_at, sent).write(charts)

@@ -234,4 +234,5 @@ def status_page(
     with exclusive(state), open_ledger(plan, state, options.database) as ledger:
         matrix = standing.build_matrix(plan, standing.Evidence.from_ledger(ledger), as_of)
         folders = tuple(dict.fromkeys([options.templates, TEMPLATES]))
-        return write_pages(plan, matrix, outbox_root, folders, _now(), state / "cache" / "charts")
+        charts, sent = state / "cache" / "charts", ledger.file_names()
+        return write_pages(plan, matrix, outbox_root, folders, _now(), charts, sent)
