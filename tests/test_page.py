@@ -11,7 +11,7 @@ import re
 import shutil
 import subprocess
 import time
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -28,7 +28,7 @@ from flows.documents.report import CHART_LEGEND
 from flows.documents.service import TEMPLATES, DocumentOptions
 from flows.documents.status import Evidence, build_matrix, status_matrix
 from flows.names import safe_name
-from flows.plan import load_plan_text
+from flows.plan import load_plan, load_plan_text
 from tests.conftest import CONFIG
 from tests.test_documents import (  # noqa: F401 - fixtures
     Campaign,
@@ -247,6 +247,17 @@ def test_feedback_is_listed_under_the_name_of_the_file_sent(pages: Campaign) -> 
         assert f"Phiếu phản hồi về tệp “{sent[number]}”" in "".join(parse(where).text)
 
 
+@pytest.mark.parametrize("plan_file", ["plan.yaml", "dong-ha-2018.yaml"])
+def test_blank_forms_are_named_as_the_outbox_names_them(plan_file: str) -> None:
+    from flows.documents.outbox import form_file_name
+
+    plan = load_plan(CONFIG / plan_file)
+    names = page_module.FormNames(plan)
+    for site in plan.sites:
+        expected = {form_file_name(m.id, site.id): m.name for m in plan.milestones}
+        assert names.of(safe_name(site.id)) == expected
+
+
 def test_pages_not_changed_are_not_written_again(pages: Campaign) -> None:
     plan, outbox = pages.plan, pages.outbox
     sites = [outbox / safe_name(s.id) / PAGE for s in plan.sites]
@@ -302,6 +313,11 @@ def test_a_big_plan_gets_summaries_and_a_page_per_unit(
     matrix = build_matrix(plan, Evidence(), day)
     (tmp_path / "xa-007").mkdir()
     (tmp_path / "xa-007" / "cong-van-2027-11-27.docx").write_bytes(b"letter")
+    unknown = tmp_path / "khong-ro-don-vi"
+    unknown.mkdir()
+    for n in range(1, page_module.LISTED + 11):  # more feedback than the page lists
+        day = date(2027, 1, 1) + timedelta(days=n)
+        (unknown / f"phan-hoi-{day}-{n}-tep.docx").write_bytes(b"feedback")
     written = write_pages(plan, matrix, tmp_path, [TEMPLATES], WRITTEN_AT)
     assert written.sites == 240
     assert written.changed == len(written.pages) == 240 + written.groups + 1
@@ -325,6 +341,10 @@ def test_a_big_plan_gets_summaries_and_a_page_per_unit(
         reached |= {target(group, h) for h in inner.hrefs}
         assert all(state == "overdue" for row in inner.matrix for state in row)
     assert {(tmp_path / safe_name(s.id) / PAGE).resolve() for s in plan.sites} <= reached
+    assert f"Còn 10 phiếu cũ hơn trong thư mục {unknown.name}." in text
+    newest = date(2027, 1, 1) + timedelta(days=page_module.LISTED + 10)
+    assert f"khong-ro-don-vi/phan-hoi-{newest}-{page_module.LISTED + 10}-tep.docx" in parsed.hrefs
+    assert "khong-ro-don-vi/phan-hoi-2027-01-02-1-tep.docx" not in parsed.hrefs
     if not flat:
         assert "Huyện Châu Thành (Tỉnh Một)" in text
         assert (tmp_path / GROUPS_FOLDER / "huyen-chau-thanh-tinh-mot.html").is_file()

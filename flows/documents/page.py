@@ -43,7 +43,7 @@ from markupsafe import Markup
 from flows.documents.areas import DETAIL_SITES, Grouping
 from flows.documents.atomic import write_atomic
 from flows.documents.letterhead import short_date
-from flows.documents.outbox import REPORT_FOLDER, UNKNOWN_SITE_FOLDER, form_file_name
+from flows.documents.outbox import REPORT_FOLDER, UNKNOWN_SITE_FOLDER
 from flows.documents.report import CHART_LEGEND, Readiness, Report, shown_value
 from flows.documents.status import STATE_WORDS, Cell, Matrix, SiteRow
 from flows.names import safe_name
@@ -65,7 +65,6 @@ LISTED = 200  # documents of unknown sites listed on the office's page at most
 STATES = [key for key, _, _ in CHART_LEGEND]
 LABELS = {key: label for key, label, _ in CHART_LEGEND}
 COLOURS = {key: colour for key, _, colour in CHART_LEGEND}
-ACCEPTED = ("submitted", "late")
 
 COPY_LABELS = {".docx": "Word", ".pdf": "PDF", ".xlsx": "Excel", ".png": "Ảnh", ".csv": "CSV"}
 _LETTER = re.compile(r"cong-van-(\d{4}-\d{2}-\d{2})(?:-(\d+))?$")
@@ -237,11 +236,6 @@ class FormNames:
     def of(self, folder: str) -> dict[str, str]:
         """For the site whose folder (its id, folded) is ``folder``."""
         return {f"bieu-mau-{m}-{folder}.xlsx": name for m, name in self.milestones}
-
-
-def form_names(plan: Plan, site: str) -> dict[str, str]:
-    """The file name of each blank form of ``site``, to the milestone's name."""
-    return {form_file_name(m.id, site): m.name for m in plan.milestones}
 
 
 # --- what the pages show -----------------------------------------------------------------
@@ -632,14 +626,12 @@ class PageWriter:
             "has_models": bool(plan.models),
             "chart": chart_uri(chart),
             "reports": describe(folder_files(self.root / REPORT_FOLDER), f"{REPORT_FOLDER}/", {}),
-            "unknown": describe(
-                folder_files(self.root / UNKNOWN_SITE_FOLDER)[: 3 * LISTED],
-                f"{UNKNOWN_SITE_FOLDER}/",
-                {},
-                self.sent,
-            )[:LISTED],
             "unknown_folder": UNKNOWN_SITE_FOLDER,
         }
+        unknown = folder_files(self.root / UNKNOWN_SITE_FOLDER)
+        shown = describe(unknown[-3 * LISTED :], f"{UNKNOWN_SITE_FOLDER}/", {}, self.sent)
+        context["unknown"] = shown[:LISTED]  # the newest (names begin with the day)
+        context["unknown_more"] = len({os.path.splitext(n)[0] for n in unknown}) - LISTED
         if self.detailed:
             context |= {
                 "rows": [
