@@ -376,6 +376,24 @@ def test_report_and_remind_write_the_pages(tmp_path: Path) -> None:
     assert "tong-hop/tong-hop-2018-06-11.docx" in index.read_text(encoding="utf-8")
 
 
+def test_a_broken_page_template_is_named_and_the_documents_stand(tmp_path: Path) -> None:
+    templates = tmp_path / "templates"
+    shutil.copytree(TEMPLATES, templates, ignore=shutil.ignore_patterns("*.j2", "*.py"))
+    (templates / "status-site.html.j2").write_text("{% extends 'status-base.html.j2' %}{% if %}")
+    places = ["--plan", str(CONFIG / "dong-ha-2018.yaml"), "--state", str(tmp_path / "state")]
+    outbox = tmp_path / "outbox"
+    result = CliRunner().invoke(
+        app,
+        ["remind", *places, "--outbox", str(outbox), "--no-pdf", "--as-of", "2018-06-11",
+         "--templates", str(templates)],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "Lưu ý: Mẫu trang tình hình" in result.stderr
+    assert "status-site.html.j2, dòng 1 không dùng được" in result.stderr
+    assert "Traceback" not in result.output
+    assert (outbox / "p1" / "cong-van-2018-06-11.docx").is_file()
+
+
 def test_a_page_that_cannot_be_written_leaves_the_command_done(tmp_path: Path) -> None:
     outbox = tmp_path / "outbox"
     (outbox / "p1").mkdir(parents=True)

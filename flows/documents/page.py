@@ -44,6 +44,7 @@ from flows.documents.areas import DETAIL_SITES, Grouping
 from flows.documents.atomic import write_atomic
 from flows.documents.letterhead import short_date
 from flows.documents.outbox import REPORT_FOLDER, UNKNOWN_SITE_FOLDER
+from flows.documents.render import TemplateProblem
 from flows.documents.report import CHART_LEGEND, Readiness, Report, shown_value
 from flows.documents.status import STATE_WORDS, Cell, Matrix, SiteRow
 from flows.names import safe_name
@@ -734,4 +735,18 @@ def write_pages(
     big to show site by site, ``root/tinh-hinh/<unit>.html``. ``templates``: the folders to
     take the templates from, the first first; ``charts``: the chart cache; ``sent``: the name
     each file was sent under, by its ledger id (for the titles of feedback)."""
-    return PageWriter(plan, matrix, root, templates, written_at, sent).write(charts)
+    try:
+        return PageWriter(plan, matrix, root, templates, written_at, sent).write(charts)
+    except jinja2.TemplateError as failure:
+        raise TemplateProblem(template_problem(failure, templates)) from None
+
+
+def template_problem(failure: jinja2.TemplateError, templates: Sequence[Path]) -> str:
+    """What is wrong with a page template, said for staff."""
+    where = ", ".join(str(t) for t in templates)
+    if isinstance(failure, jinja2.TemplateNotFound):
+        return f"Không tìm thấy mẫu trang tình hình {failure.name} (trong {where})."
+    name = getattr(failure, "filename", None) or getattr(failure, "name", None) or where
+    line = getattr(failure, "lineno", None)
+    at = f", dòng {line}" if line else ""
+    return f"Mẫu trang tình hình {name}{at} không dùng được: {failure.message or failure}."
