@@ -474,7 +474,8 @@ def _groups(report: Report) -> tuple[list[_Group], Grouping | None]:
 
 
 Job = tuple[str, list[int]]
-"""``("sites", rows)`` or ``("group", [n])``: pages to write."""
+"""``("sites", rows)`` or ``("group", [n])``: pages to write; ``("chart", [])``: the chart
+to draw into its cache."""
 
 
 class PageWriter:
@@ -501,6 +502,7 @@ class PageWriter:
         self.views: dict[int, CellView] = {}
         self.group_of: dict[int, _Group] = {}
         self.groups: list[_Group] = []
+        self.charts: Path | None = None
 
     def _write(self, relative: str, text: str, durable: bool = True) -> Path | None:
         """Write a page atomically, not at all when the file already holds the same bytes;
@@ -541,16 +543,18 @@ class PageWriter:
     def write(self, charts: Path | None) -> Pages:
         """Every page: the sites', the units' (a big plan), then the office's."""
         started = time.perf_counter()
-        chart = page_chart(self.report, charts)
         groups, grouping = ([], None) if self.detailed else _groups(self.report)
-        self.groups = groups
+        self.groups, self.charts = groups, charts
         self.group_of = {i: g for g in groups for i in g.rows}
         count = len(self.matrix.rows)
-        jobs: list[Job] = [("group", [n]) for n in range(len(groups))]
+        # The chart first: with workers, one draws it (into the cache) while others write pages.
+        jobs: list[Job] = [("chart", [])] if charts is not None else []
+        jobs += [("group", [n]) for n in range(len(groups))]
         jobs += [("sites", list(range(i, min(i + SHARE, count)))) for i in range(0, count, SHARE)]
         for written in spread(self.do, jobs, _do, _adopt, (self,)):
             for path in written:
                 self._note(path)
+        chart = page_chart(self.report, charts)  # from the cache, drawn by its job
         self.write_index(chart, groups, grouping)
         self.result.sites, self.result.groups = count, len(groups)
         self.result.seconds = time.perf_counter() - started
@@ -561,6 +565,9 @@ class PageWriter:
         written (the others had not changed). A big plan's jobs are spread over the cores,
         each worker forked with this writer."""
         kind, numbers = job
+        if kind == "chart":
+            page_chart(self.report, self.charts)
+            return []
         if kind == "group":
             written = self.write_group(self.groups[numbers[0]])
             return [written] if written else []
