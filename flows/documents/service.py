@@ -231,8 +231,11 @@ def status_page(
     ``outbox/<site>/index.html`` for each site, linking every document in the outbox
     (``flows.documents.page``). Templates from ``options.templates``, else the shipped ones."""
     check_outbox(outbox_root)
-    with exclusive(state), open_ledger(plan, state, options.database) as ledger:
-        matrix = standing.build_matrix(plan, standing.Evidence.from_ledger(ledger), as_of)
-        folders = tuple(dict.fromkeys([options.templates, TEMPLATES]))
-        charts, sent = state / "cache" / "charts", ledger.file_names()
+    folders = tuple(dict.fromkeys([options.templates, TEMPLATES]))
+    with exclusive(state):
+        with open_ledger(plan, state, options.database) as ledger:
+            matrix = standing.build_matrix(plan, standing.Evidence.from_ledger(ledger), as_of)
+            sent = ledger.file_names()
+        # the ledger closed: a big plan's pages are written by forked worker processes
+        charts = state / "cache" / "charts"
         return write_pages(plan, matrix, outbox_root, folders, _now(), charts, sent)
