@@ -9,7 +9,7 @@ Options: ``--sites N`` (communes that are sites, default 3,000), ``--files M`` (
 default 4,000), ``--repeat R`` (runs of each timed command, the median shown), ``--letters L``
 (reminder letters in P2, default 300) and ``--naive K`` (letters the naive loop renders, scaled
 to L, default 100), ``--report-sizes a,b,c`` (sites of the three report runs, default N/10,
-3N/10, N), ``--steps`` (a subset of p1,lookup,p4,p3,p2,p5), ``--seed``, ``--work DIR`` (kept
+3N/10, N), ``--steps`` (a subset of p1,lookup,p4,p3,p2,p5,p7), ``--seed``, ``--work DIR`` (kept
 afterwards; otherwise a temporary folder, removed unless ``--keep``), ``--json FILE`` (every
 raw figure). The run prints each step as it goes, then one table with the targets.
 
@@ -55,6 +55,9 @@ timed step interleaved with its baseline in the same run:
   sites on the day of the registration's first reminder, against a naive loop that builds a
   new DocxTemplate per letter (``bench/documents.py``), measured on K letters and scaled.
 - P5: the demo cycle as a Prefect flow against a trivial one-task flow (``bench/cycle.py``).
+- P7: the status pages (``outbox/index.html``, a page per site and per unit) on P1's ledger:
+  into an empty outbox with no chart cached (the day's first run), then again with nothing
+  changed; wall time, and CPU time with the worker processes'.
 - P6: the peak RSS of every step (with its children), from ``wait4`` in a small launcher
   process, so that the benchmark's own memory does not count.
 
@@ -1196,12 +1199,42 @@ def _load_bench(name: str) -> Any:
     return module
 
 
+def step_pages(plan: str, state: str, outbox: str, day: str, repeat: int) -> None:
+    """P7 in its process: the status pages (``service.status_page``) into an empty outbox
+    with no chart cached (every page written, the chart drawn: the day's first run), then
+    ``repeat`` times again with nothing changed (every page rendered and compared, none
+    written). Wall time, and CPU time with the worker processes'."""
+    from flows.documents import service
+    from flows.plan.cache import load_in_state
+
+    loaded = load_in_state(Path(plan), Path(state))
+    options = service.DocumentOptions(pdf=False)
+    shutil.rmtree(outbox, ignore_errors=True)
+    shutil.rmtree(Path(state) / "cache" / "charts", ignore_errors=True)
+
+    def timed() -> dict[str, Any]:
+        before, clock = os.times(), time.perf_counter()
+        pages = service.status_page(
+            loaded, Path(state), Path(outbox), date.fromisoformat(day), options
+        )
+        wall, after = time.perf_counter() - clock, os.times()
+        cpu = sum(after[:4]) - sum(before[:4])
+        return {"wall": wall, "cpu": cpu, "sites": pages.sites, "changed": pages.changed}
+
+    first = timed()
+    again = [timed() for _ in range(repeat)]
+    size = sum(p.stat().st_size for p in Path(outbox).rglob("*.html"))
+    _answer({"first": first, "again": again, "bytes": size,
+             "index": (Path(outbox) / "index.html").stat().st_size})  # fmt: skip
+
+
 STEPS: dict[str, Callable[..., None]] = {
     "intake": step_intake,
     "cli": step_cli,
     "lookup": step_lookup,
     "naive": step_naive,
     "cycle": step_cycle,
+    "pages": step_pages,
 }
 
 # --- the benchmark ----------------------------------------------------------------------------
@@ -1446,6 +1479,42 @@ def p4(bench: Bench, made: Generated, place: Path) -> None:
         )
 
 
+def p7(bench: Bench, made: Generated, place: Path) -> None:
+    day = made.report_day.isoformat()
+    bench.say(f"P7 status pages with the {len(made.files):,}-file ledger, as of {day}")
+    outbox = place / "p7-outbox"
+    run = step("pages", bench.log("p7"), plan=str(made.plan), state=str(place / "state"),
+               outbox=str(outbox), day=day, repeat=bench.repeat)  # fmt: skip
+    first, again = run.result["first"], run.result["again"]
+    wall = statistics.median(a["wall"] for a in again)
+    cpu = statistics.median(a["cpu"] for a in again)
+    bench.raw["p7"] = {**run.result, "rss_kib": run.rss_kib}
+    bench.say(
+        f"  first {first['wall']:.2f} s ({first['cpu']:.2f} s CPU, {first['changed']:,} pages "
+        f"written); again {wall:.2f} s ({cpu:.2f} s CPU); office page "
+        f"{run.result['index'] / 1024:.0f} KiB, all pages {run.result['bytes'] / 2**20:.0f} MiB"
+    )
+    sites = f"{first['sites']:,} sites"
+    bench.rows += [
+        Row(
+            f"P7 status pages, {sites}, every page written",
+            f"{first['wall']:.2f} s ({first['cpu']:.2f} s CPU with its workers)",
+            "",
+            run.rss_kib,
+            "≤ 10 s",
+            at_most(first["wall"], 10, "s"),
+        ),
+        Row(
+            f"P7 status pages, {sites}, nothing changed",
+            f"{wall:.2f} s ({cpu:.2f} s CPU with its workers)",
+            "",
+            run.rss_kib,
+            "≤ 10 s",
+            at_most(wall, 10, "s"),
+        ),
+    ]
+
+
 def _extra(found: dict[str, Any]) -> str:
     return (
         f"CPU {found['cpu']:.3f} s; its imports {found['imports']:.2f} s, "
@@ -1638,7 +1707,7 @@ def main() -> None:
     parser.add_argument("--letters", type=int, default=300)
     parser.add_argument("--naive", type=int, default=100)
     parser.add_argument("--report-sizes", type=lambda s: [int(x) for x in s.split(",")])
-    parser.add_argument("--steps", default="p1,lookup,p4,p3,p2,p5")
+    parser.add_argument("--steps", default="p1,lookup,p4,p3,p2,p5,p7")
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--work", type=Path)
     parser.add_argument("--keep", action="store_true", help="keep the work folder")
@@ -1660,7 +1729,7 @@ def main() -> None:
         if args.generate_only:
             bench.say(f"plan: {made.plan}")
             return
-        place = p1(bench, made) if steps & {"p1", "p4", "p3"} else work
+        place = p1(bench, made) if steps & {"p1", "p4", "p3", "p7"} else work
         if "lookup" in steps:
             lookup(bench, made)
         if "p4" in steps:
@@ -1671,6 +1740,8 @@ def main() -> None:
             p2(bench, args.letters, args.naive, args.seed)
         if "p5" in steps:
             p5(bench)
+        if "p7" in steps:
+            p7(bench, made, place)
     finally:
         p6(bench)
         total = time.perf_counter() - started

@@ -322,6 +322,8 @@ def intake(
         print_outcomes(plan, outcomes, day)
         if written is not None:
             print_written(written, outbox or DEFAULT_OUTBOX)
+    if written is not None and outbox is not None:
+        write_page(plan, state, outbox, day, _document_options(templates, pdf, database), as_json)
     if unwritten is not None:
         raise _stop(MohinhError(unwritten))
 
@@ -366,6 +368,28 @@ def print_written(run: DocumentRun, outbox: Path) -> None:
         _console(stderr=True).print(f"Lưu ý: {problem}", markup=False)
     if run.manifest:
         out.print(f"Danh sách: {run.manifest}", markup=False)
+
+
+def write_page(
+    plan: Plan, state: Path, outbox: Path, day: date, options: DocumentOptions, quiet: bool = False
+) -> None:
+    """The status pages (``outbox/index.html``, a page per site) after a command that wrote
+    into the outbox; a page that cannot be written is said on stderr, and the command's
+    documents stand."""
+    from flows.documents.outbox import write_failure
+    from flows.documents.service import status_page
+
+    try:
+        pages = status_page(plan, state, outbox, day, options)
+    except OSError as failure:
+        problem = write_failure(failure, "trang tình hình", outbox)
+        _console(stderr=True).print(f"Lưu ý: {problem}", markup=False)
+        return
+    except MohinhError as failure:
+        _console(stderr=True).print(f"Lưu ý: {failure}", markup=False)
+        return
+    if not quiet:
+        _console().print(f"Trang tình hình: {pages.index}", markup=False)
 
 
 def warn_no_ledger(state: Path, database: str | None) -> None:
@@ -524,8 +548,9 @@ def remind(
         raise _stop(failure) from None
     if not run.written:
         _console().print(f"Không có công văn đôn đốc nào đến hạn ngày {day:%d/%m/%Y}.")
-        return
-    print_written(run, outbox)
+    else:
+        print_written(run, outbox)
+    write_page(plan, state, outbox, day, _document_options(templates, pdf, database))
 
 
 @app.command("report")
@@ -548,6 +573,7 @@ def report(
     except MohinhError as failure:
         raise _stop(failure) from None
     print_written(run, outbox)
+    write_page(plan, state, outbox, day, _document_options(templates, pdf, database))
 
 
 @app.command("forms")
@@ -688,6 +714,8 @@ def run(
     out.print(f"Đã ghi {counted([d['kind'] for d in documents])} vào {outbox}:", markup=False)
     for document in documents:
         out.print(f"  {outbox / document['path']}", markup=False)
+    if result.get("page"):
+        out.print(f"Trang tình hình: {outbox / result['page']}", markup=False)
 
 
 def _cycle(parameters: dict[str, Any]) -> dict[str, Any]:

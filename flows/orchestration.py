@@ -7,7 +7,8 @@ are. Tasks retry only on I/O trouble (a file locked by Excel, a busy database); 
 template or outbox fails at once. Every run leaves artifacts in the UI: the intake outcome, the
 status matrix and the documents written.
 
-``cycle`` runs intake (with feedback), reminders and the report in order.
+``cycle`` runs intake (with feedback), reminders and the report in order, then writes the
+status pages (``outbox/index.html`` and a page per site).
 """
 
 from __future__ import annotations
@@ -177,6 +178,23 @@ def report_task(
     return logged(service.report(plan, state, outbox, day, options))
 
 
+@io_task("trang-tinh-hinh")
+def page_task(
+    plan: Plan, state: Path, outbox: Path, day: date, options: service.DocumentOptions
+) -> str:
+    """The status pages: ``outbox/index.html`` and a page per site; the first's path,
+    relative to the outbox."""
+    pages = service.status_page(plan, state, outbox, day, options)
+    get_run_logger().info(
+        "Trang tình hình: %s (%d trang đơn vị, %d trang ghi mới, %.1f giây)",
+        pages.index,
+        pages.sites,
+        pages.changed,
+        pages.seconds,
+    )
+    return str(pages.index.relative_to(outbox))
+
+
 @io_task("tinh-hinh")
 def status_task(plan: Plan, state: Path, day: date, database: str | None) -> Matrix:
     """Where every site stands."""
@@ -311,10 +329,12 @@ def cycle(
         written += report_task(loaded, *places)
     matrix = status_task(loaded, Path(state), day, database)
     publish(loaded, Path(outbox), outcomes, matrix, written)
+    page = page_task(loaded, *places)
     return {
         "as_of": day.isoformat(),
         "files": [o.as_dict() for o in outcomes or []],
         "documents": [asdict(w) for w in written],
+        "page": page,
     }
 
 

@@ -57,6 +57,10 @@ def test_a_cycle_takes_files_in_and_writes_documents(tmp_path: Path) -> None:
     assert {"feedback", "reminder", "report"} <= kinds
     for document in result["documents"]:
         assert (tmp_path / "outbox" / document["path"]).is_file()
+    assert result["page"] == "index.html"  # the status pages, linking the documents
+    page = (tmp_path / "outbox" / "index.html").read_text(encoding="utf-8")
+    assert "tong-hop/tong-hop-2017-03-25.docx" in page
+    assert (tmp_path / "outbox" / "kinh-mon" / "index.html").is_file()
     plan = load_plan(PLAN)
     ledger = Ledger(database_url(tmp_path / "state"), plan.campaign.id)
     try:

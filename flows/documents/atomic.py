@@ -14,9 +14,11 @@ TEMPORARY_SUFFIX = ".tmp"
 
 
 @contextmanager
-def atomic_target(target: Path) -> Iterator[Path]:
+def atomic_target(target: Path, durable: bool = True) -> Iterator[Path]:
     """A temporary path next to ``target`` to write to; renamed onto ``target`` when the block
-    succeeds, removed when it raises."""
+    succeeds, removed when it raises. ``durable``: flushed to the disk before the rename (a
+    file that is made again on every run, like a status page, may skip it: a reader still
+    never sees half of it)."""
     target.parent.mkdir(parents=True, exist_ok=True)
     while True:
         temporary = target.with_name(
@@ -29,8 +31,9 @@ def atomic_target(target: Path) -> Iterator[Path]:
             continue
     try:
         yield temporary
-        with temporary.open("rb+") as stream:
-            os.fsync(stream.fileno())
+        if durable:
+            with temporary.open("rb+") as stream:
+                os.fsync(stream.fileno())
         os.replace(temporary, target)
     except BaseException:
         with suppress(OSError):
@@ -38,7 +41,7 @@ def atomic_target(target: Path) -> Iterator[Path]:
         raise
 
 
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` atomically."""
-    with atomic_target(path) as temporary:
+def write_atomic(path: Path, data: bytes, durable: bool = True) -> None:
+    """Write ``data`` to ``path`` atomically (``durable``: see :func:`atomic_target`)."""
+    with atomic_target(path, durable) as temporary:
         temporary.write_bytes(data)

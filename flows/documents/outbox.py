@@ -92,9 +92,11 @@ def write_failure(failure: OSError, what: str, root: Path) -> str:
 
 
 def sweep(root: Path, older_than: float = STALE_SECONDS) -> None:
-    """Remove what a killed run left: PDF working folders and temporary files."""
+    """Remove what a killed run left: PDF working folders and temporary files (in a site's
+    folder, and beside the status page at the top)."""
     limit = time.time() - older_than
-    for path in [*root.glob(".pdf-*"), *root.glob("*/.pdf-*"), *root.glob("*/.*.tmp")]:
+    found = [*root.glob(".pdf-*"), *root.glob("*/.pdf-*"), *root.glob("*/.*.tmp")]
+    for path in [*found, *root.glob(".*.tmp")]:
         with suppress(OSError):
             if path.lstat().st_mtime < limit:
                 if path.is_dir() and not path.is_symlink():

@@ -20,6 +20,7 @@ from flows.documents.atomic import write_atomic
 from flows.documents.feedback import write_feedback
 from flows.documents.letters import Letter, build_letters, write_letters
 from flows.documents.outbox import REPORT_FOLDER, Outbox, Written, check_outbox, form_file_name
+from flows.documents.page import Pages, write_pages
 from flows.documents.render import CompiledTemplate
 from flows.documents.report import CHART_IMAGE, Report
 from flows.documents.workbooks import write_workbook
@@ -221,3 +222,24 @@ def report(
         outbox.write(f"{stem}.docx", docx, "report", key=f"report:{as_of.isoformat()}")
         document = Document("report", f"report:{as_of.isoformat()}", as_of, f"{stem}.docx")
         return _finish(outbox, ledger, [document], options.pdf, state)
+
+
+def status_page(
+    plan: Plan,
+    state: Path,
+    outbox_root: Path,
+    as_of: date,
+    options: DocumentOptions = DocumentOptions(),
+) -> Pages:
+    """The status pages as of ``as_of``: ``outbox/index.html`` for the office and
+    ``outbox/<site>/index.html`` for each site, linking every document in the outbox
+    (``flows.documents.page``). Templates from ``options.templates``, else the shipped ones."""
+    check_outbox(outbox_root)
+    folders = tuple(dict.fromkeys([options.templates, TEMPLATES]))
+    with exclusive(state):
+        with open_ledger(plan, state, options.database) as ledger:
+            matrix = standing.build_matrix(plan, standing.Evidence.from_ledger(ledger), as_of)
+            sent = ledger.file_names()
+        # the ledger closed: a big plan's pages are written by forked worker processes
+        charts = state / "cache" / "charts"
+        return write_pages(plan, matrix, outbox_root, folders, _now(), charts, sent)

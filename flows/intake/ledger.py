@@ -357,6 +357,12 @@ class Ledger:
         """Files whose outcome is committed but whose move was not recorded."""
         return self._rows(files.c.placed.is_(False))
 
+    def file_names(self) -> dict[int, str]:
+        """The name each file was sent under, by its id (feedback names the file by its id)."""
+        query = select(files.c.id, files.c.name).where(files.c.campaign == self.campaign)
+        with self.engine.connect() as connection:
+            return {row.id: row.name for row in connection.execute(query)}
+
     def _rows(self, *where: Any) -> list[FileRow]:
         query = select(files).where(files.c.campaign == self.campaign, *where).order_by(files.c.id)
         with self.engine.connect() as connection:
