@@ -322,7 +322,7 @@ def intake(
         print_outcomes(plan, outcomes, day)
         if written is not None:
             print_written(written, outbox or DEFAULT_OUTBOX)
-    if written is not None and outbox is not None:
+    if outcomes and written is not None and outbox is not None:  # files came in
         write_page(plan, state, outbox, day, _document_options(templates, pdf, database), as_json)
     if unwritten is not None:
         raise _stop(MohinhError(unwritten))
@@ -547,9 +547,11 @@ def remind(
     except MohinhError as failure:
         raise _stop(failure) from None
     if not run.written:
+        # Nothing changed in the outbox or the ledger: the pages stay as the last command
+        # wrote them (at national size they take seconds to write).
         _console().print(f"Không có công văn đôn đốc nào đến hạn ngày {day:%d/%m/%Y}.")
-    else:
-        print_written(run, outbox)
+        return
+    print_written(run, outbox)
     write_page(plan, state, outbox, day, _document_options(templates, pdf, database))
 
 
