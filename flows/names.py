@@ -82,19 +82,34 @@ def fold_accents(text: str) -> str:
     return bare.replace("đ", "d").replace("Đ", "D")
 
 
-_FOLDED_PREFIXES = sorted({fold_accents(p) for p in UNIT_PREFIXES}, key=len, reverse=True)
+_FOLDED_PREFIXES: dict[str, str] = {  # folded prefix -> the kind it says, longest first
+    folded: UNIT_PREFIXES[prefix]
+    for folded, prefix in sorted(
+        ((fold_accents(p), p) for p in UNIT_PREFIXES), key=lambda pair: -len(pair[0])
+    )
+}
 
 
 def folded_key(text: str) -> str:
     """A looser key for suggestions only: accents folded, then a prefix removed (written with
     or without accents: "Thi tran"), case folded."""
+    return _folded_split(text)[1]
+
+
+def folded_kind(text: str) -> str | None:
+    """The kind of unit a name's prefix says, written with or without accents: ``"Xa Dong
+    Loc"`` -> ``"xã"``."""
+    return _folded_split(text)[0]
+
+
+def _folded_split(text: str) -> tuple[str | None, str]:
     folded = fold_accents(nfc(text)).casefold()
-    for prefix in _FOLDED_PREFIXES:
+    for prefix, kind in _FOLDED_PREFIXES.items():
         rest = folded[len(prefix) :]
         spaced = prefix.endswith(".") or rest[:1].isspace()
         if folded.startswith(prefix) and spaced and rest.strip():
-            return rest.strip()
-    return folded
+            return kind, rest.strip()
+    return None, folded
 
 
 def suggest(text: str, candidates: Iterable[str], limit: int = 1) -> list[str]:
@@ -130,6 +145,9 @@ class NameFinder:
         key, folded = name_key(text), folded_key(text)
         same_folded = [n for n in self._by_folded.get(folded, []) if name_key(n) != key]
         if same_folded:
+            # "Xa Dong Loc": the commune "Xã Đồng Lộc" before the town "Thị xã Đồng Lộc".
+            kind = folded_kind(text)
+            same_folded.sort(key=lambda name: kind is not None and folded_kind(name) != kind)
             return same_folded[:limit]
         keys = [k for k in self._shortlist(folded) if k != folded]
         close = difflib.get_close_matches(folded, keys, n=limit, cutoff=0.75)

@@ -119,3 +119,15 @@ def test_key_ignores_normal_form_and_case(text: str) -> None:
 @given(vietnamese)
 def test_folded_text_is_plain_ascii_letters(text: str) -> None:
     assert fold_accents(text).isascii()
+
+
+def test_a_suggestion_keeps_the_kind_of_unit_the_name_was_written_with() -> None:
+    """Two units share a name and differ by kind (a town and a commune): the prefix typed,
+    with or without accents, decides which one is meant."""
+    finder = NameFinder(["Thị xã Đồng Lộc", "Xã Đồng Lộc", "Huyện An Lão"])
+    assert finder.suggest("Xa Dong Loc") == ["Xã Đồng Lộc"]
+    assert finder.suggest("xã Dong Loc") == ["Xã Đồng Lộc"]
+    assert finder.suggest("TX. Dong Loc") == ["Thị xã Đồng Lộc"]
+    assert finder.suggest("Thi xa Dong Loc") == ["Thị xã Đồng Lộc"]
+    # No prefix typed: the plan's order.
+    assert finder.suggest("Dong Loc") == ["Thị xã Đồng Lộc"]
