@@ -105,6 +105,27 @@ records = Table(
 # Every document written, by a key naming what it is about (a reminder is
 # "reminder:<site>:<milestone>:<level>", a feedback sheet "feedback:<file id>"), so that
 # each is written once and a run again the same day writes nothing new.
+_CURRENT = (
+    select(records.c.site, records.c.milestone, records.c["values"], records.c.as_of)
+    .add_columns(files.c.name)
+    .join(files, files.c.id == records.c.file_id)
+    .where(records.c.campaign == bindparam("campaign"), records.c.current.is_(True))
+)
+_CURRENT_OF_SITE = _CURRENT.where(records.c.site == bindparam("site"))
+"""Statements built once: an intake asks for one site's records thousands of times."""
+_FILE_HASH_COLUMNS = (
+    files.c.id,
+    files.c.sha256,
+    files.c.name,
+    files.c.status,
+    files.c.as_of,
+    files.c.campaign,
+)
+_FILES_OF_CAMPAIGN = select(*_FILE_HASH_COLUMNS).where(files.c.campaign == bindparam("campaign"))
+_FILES_WITH_HASH = select(*_FILE_HASH_COLUMNS).where(
+    files.c.sha256.in_(bindparam("hashes", expanding=True))
+)
+
 documents = Table(
     "documents",
     metadata,
@@ -319,38 +340,44 @@ class Ledger:
     def known(self, sites: list[str] | None = None) -> Known:
         """Current records by (site, milestone), with the file each came in: of ``sites``
         only, when given."""
-        query = (
-            select(records.c.site, records.c.milestone, records.c["values"], records.c.as_of)
-            .add_columns(files.c.name)
-            .join(files, files.c.id == records.c.file_id)
-            .where(records.c.campaign == self.campaign, records.c.current.is_(True))
-        )
         known = Known()
         with self.engine.connect() as connection:
-            for chunk in _chunks(sites) if sites is not None else [None]:
-                where = query if chunk is None else query.where(records.c.site.in_(chunk))
-                for site, milestone, values, day, name in connection.execute(where):
-                    known.records[(site, milestone)] = Prior(dict(values), day, name)
+            if sites is None:
+                found = connection.execute(_CURRENT, {"campaign": self.campaign}).all()
+            else:
+                found = [
+                    row
+                    for site in sites
+                    for row in connection.execute(
+                        _CURRENT_OF_SITE, {"campaign": self.campaign, "site": site}
+                    )
+                ]
+        for site, milestone, values, day, name in found:
+            known.records[(site, milestone)] = Prior(dict(values), day, name)
         return known
 
     def known_lazily(self) -> Known:
-        """The current records, each site's read from the database when first asked about."""
+        """The current records, each site's read from the database when first asked about
+        (0.3 ms a site at national size, where reading them all takes seconds)."""
         return Known(load=lambda sites: self.known(sites).records)
 
     def hashes(self, among: list[str] | None = None) -> dict[str, Earlier]:
         """The first accepted file with each content hash (a rejected one is judged again):
-        of the hashes ``among`` only, when given."""
-        query = (
-            select(files.c.sha256, files.c.name, files.c.status, files.c.as_of)
-            .where(files.c.campaign == self.campaign, files.c.status == "accepted")
-            .order_by(files.c.id.desc())
-        )
-        found: dict[str, Earlier] = {}
+        of the hashes ``among`` only, when given. Those are found by the hash's index alone,
+        the campaign checked here: a database without statistics would scan the campaign."""
         with self.engine.connect() as connection:
-            for chunk in _chunks(among) if among is not None else [None]:
-                where = query if chunk is None else query.where(files.c.sha256.in_(chunk))
-                for sha, name, status, day in connection.execute(where):
-                    found[sha] = Earlier(name, status, day)
+            if among is None:
+                rows = connection.execute(_FILES_OF_CAMPAIGN, {"campaign": self.campaign}).all()
+            else:
+                rows = [
+                    row
+                    for chunk in _chunks(among)
+                    for row in connection.execute(_FILES_WITH_HASH, {"hashes": chunk})
+                ]
+        found: dict[str, Earlier] = {}
+        for _, sha, name, status, day, campaign in sorted(rows, key=lambda row: row[0]):
+            if status == "accepted" and campaign == self.campaign:
+                found.setdefault(sha, Earlier(name, status, day))
         return found
 
     def unplaced(self) -> list[FileRow]:
