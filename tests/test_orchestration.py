@@ -193,10 +193,12 @@ def test_runs_and_their_tasks_have_readable_names(tmp_path: Path) -> None:
     }
     assert found == {
         f"cycle-{plan.campaign.id}-2018-05-02": [
-            "don-doc-2018-05-02", "nhan-tep-2018-05-02",
-            "tinh-hinh-2018-05-02", "tong-hop-2018-05-02",
+            "don-doc-2018-05-02", "nhan-tep-2018-05-02", "tinh-hinh-2018-05-02",
+            "tong-hop-2018-05-02", "trang-tinh-hinh-2018-05-02",
         ],
-        f"report-{plan.campaign.id}-2018-05-03": ["tinh-hinh-2018-05-03", "tong-hop-2018-05-03"],
+        f"report-{plan.campaign.id}-2018-05-03": [
+            "tinh-hinh-2018-05-03", "tong-hop-2018-05-03", "trang-tinh-hinh-2018-05-03",
+        ],
     }  # fmt: skip
     listing = artifacts(orchestration.artifact_key("van-ban", plan))[0].data
     assert "- Báo cáo tổng hợp: `" in listing and "- Biểu đồ: `" in listing
