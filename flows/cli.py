@@ -40,24 +40,20 @@ DEFAULT_HOST = "127.0.0.1"  # `serve`'s own Prefect server: this machine only
 DEFAULT_PORT = 4200  # Prefect's own port, as the README's commands give it
 EXIT_INVALID = 2
 
+GROUP_SETTINGS: dict[str, Any] = {  # `mohinh` and `mohinh plan` alike
+    "no_args_is_help": True,
+    "rich_markup_mode": "markdown",  # a help paragraph's lines are joined, as it is read
+    "options_metavar": "[TÙY_CHỌN]",
+    "subcommand_metavar": "LỆNH [ĐỐI_SỐ]...",
+    "suggest_commands": False,  # click suggests, in Vietnamese (flows/words.py)
+}
 app = typer.Typer(
     help="mohinh: theo dõi kế hoạch nhân rộng mô hình, nhận biểu mẫu, soạn văn bản.",
-    no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
-    rich_markup_mode="markdown",  # a help paragraph's lines are joined, as it is read
-    options_metavar="[TÙY_CHỌN]",
-    subcommand_metavar="LỆNH [ĐỐI_SỐ]...",
-    suggest_commands=False,  # click suggests, in Vietnamese (flows/words.py)
+    **GROUP_SETTINGS,
 )
-plan_app = typer.Typer(
-    help="Kiểm tra và xem kế hoạch (tệp YAML).",
-    no_args_is_help=True,
-    rich_markup_mode="markdown",
-    options_metavar="[TÙY_CHỌN]",
-    subcommand_metavar="LỆNH [ĐỐI_SỐ]...",
-    suggest_commands=False,
-)
+plan_app = typer.Typer(help="Kiểm tra và xem kế hoạch (tệp YAML).", **GROUP_SETTINGS)
 app.add_typer(plan_app, name="plan")
 
 PlanPath = Annotated[

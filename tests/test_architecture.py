@@ -15,16 +15,22 @@ from flows.plan import load_plan
 from tests.conftest import ALL_VALID_PLANS, ROOT
 
 
-def test_core_and_cli_import_without_prefect() -> None:
-    code = (
-        "import sys, flows.plan, flows.names, flows.cli, flows.intake.engine, "
-        "flows.documents.service; "
-        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'prefect'))"
-    )
+def prefect_modules_after(code: str) -> str:
+    """The Prefect modules a fresh interpreter has imported after running ``code``."""
+    report = "\nprint(sorted(m for m in sys.modules if m.split('.')[0] == 'prefect'))"
     out = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
+        [sys.executable, "-c", f"import sys\n{code}{report}"],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
     )
-    assert out.stdout.strip() == "[]"
+    return out.stdout.strip()
+
+
+def test_core_and_cli_import_without_prefect() -> None:
+    code = "import flows.plan, flows.names, flows.cli, flows.intake.engine, flows.documents.service"
+    assert prefect_modules_after(code) == "[]"
 
 
 def plan_content() -> set[str]:

@@ -105,27 +105,6 @@ records = Table(
 # Every document written, by a key naming what it is about (a reminder is
 # "reminder:<site>:<milestone>:<level>", a feedback sheet "feedback:<file id>"), so that
 # each is written once and a run again the same day writes nothing new.
-_CURRENT = (
-    select(records.c.site, records.c.milestone, records.c["values"], records.c.as_of)
-    .add_columns(files.c.name)
-    .join(files, files.c.id == records.c.file_id)
-    .where(records.c.campaign == bindparam("campaign"), records.c.current.is_(True))
-)
-_CURRENT_OF_SITE = _CURRENT.where(records.c.site == bindparam("site"))
-"""Statements built once: an intake asks for one site's records thousands of times."""
-_FILE_HASH_COLUMNS = (
-    files.c.id,
-    files.c.sha256,
-    files.c.name,
-    files.c.status,
-    files.c.as_of,
-    files.c.campaign,
-)
-_FILES_OF_CAMPAIGN = select(*_FILE_HASH_COLUMNS).where(files.c.campaign == bindparam("campaign"))
-_FILES_WITH_HASH = select(*_FILE_HASH_COLUMNS).where(
-    files.c.sha256.in_(bindparam("hashes", expanding=True))
-)
-
 documents = Table(
     "documents",
     metadata,
@@ -138,6 +117,18 @@ documents = Table(
     Column("written_at", DateTime(timezone=True), nullable=False),
     UniqueConstraint("campaign", "key"),
 )
+
+_CURRENT = (
+    select(records.c.site, records.c.milestone, records.c["values"], records.c.as_of)
+    .add_columns(files.c.name)
+    .join(files, files.c.id == records.c.file_id)
+    .where(records.c.campaign == bindparam("campaign"), records.c.current.is_(True))
+)
+_CURRENT_OF_SITE = _CURRENT.where(records.c.site == bindparam("site"))
+"""Statements built once: an intake asks for one site's records thousands of times."""
+_FILES_WITH_HASH = select(
+    files.c.id, files.c.sha256, files.c.name, files.c.status, files.c.as_of, files.c.campaign
+).where(files.c.sha256.in_(bindparam("hashes", expanding=True)))
 
 
 class LedgerError(MohinhError):
@@ -361,19 +352,16 @@ class Ledger:
         (0.3 ms a site at national size, where reading them all takes seconds)."""
         return Known(load=lambda sites: self.known(sites).records)
 
-    def hashes(self, among: list[str] | None = None) -> dict[str, Earlier]:
-        """The first accepted file with each content hash (a rejected one is judged again):
-        of the hashes ``among`` only, when given. Those are found by the hash's index alone,
-        the campaign checked here: a database without statistics would scan the campaign."""
+    def hashes(self, among: list[str]) -> dict[str, Earlier]:
+        """The first accepted file with each content hash ``among`` (a rejected one is judged
+        again). Found by the hash's index alone, the campaign checked here: a database without
+        statistics would scan the campaign."""
         with self.engine.connect() as connection:
-            if among is None:
-                rows = connection.execute(_FILES_OF_CAMPAIGN, {"campaign": self.campaign}).all()
-            else:
-                rows = [
-                    row
-                    for chunk in _chunks(among)
-                    for row in connection.execute(_FILES_WITH_HASH, {"hashes": chunk})
-                ]
+            rows = [
+                row
+                for chunk in _chunks(among)
+                for row in connection.execute(_FILES_WITH_HASH, {"hashes": chunk})
+            ]
         found: dict[str, Earlier] = {}
         for _, sha, name, status, day, campaign in sorted(rows, key=lambda row: row[0]):
             if status == "accepted" and campaign == self.campaign:
@@ -528,20 +516,23 @@ class Ledger:
                 [{"file": file_id, "where": destination} for file_id, destination in placed],
             )
 
-    def accepted_records(self, values: bool = True) -> list[StoredRecord]:
-        """Every accepted record, all versions, oldest first; without their values (empty)
-        and file names (empty) unless ``values``: status and reminders need neither, and at
-        national size reading them is most of the cost."""
-        columns: list[Any] = [records.c.site, records.c.milestone, records.c.version]
-        columns.append(records.c.as_of)
-        if values:
-            columns += [records.c["values"], files.c.name]
-        else:
-            columns += [literal(None).label("values"), literal("").label("name")]
-        query = select(*columns, records.c.current)
-        if values:
-            query = query.join(files, files.c.id == records.c.file_id)
-        query = query.where(records.c.campaign == self.campaign).order_by(records.c.id)
+    def accepted_records(self) -> list[StoredRecord]:
+        """Every accepted record, all versions, oldest first (status and reminders read only
+        :meth:`first_receipts`)."""
+        query = (
+            select(
+                records.c.site,
+                records.c.milestone,
+                records.c.version,
+                records.c.as_of,
+                records.c["values"],
+                files.c.name,
+                records.c.current,
+            )
+            .join(files, files.c.id == records.c.file_id)
+            .where(records.c.campaign == self.campaign)
+            .order_by(records.c.id)
+        )
         with self.engine.connect() as connection:
             return [
                 StoredRecord(site, milestone, version, day, found or {}, name, bool(current))

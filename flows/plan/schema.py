@@ -452,6 +452,7 @@ class Plan(Strict):
         """Build every index now (the plan cache stores them with the plan): the lookups by
         id, the unit and the name of every site."""
         for site in self.sites:
+            self.unit_of(site)
             self.site_name(site)
         return self
 

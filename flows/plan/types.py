@@ -78,7 +78,7 @@ def why_not_a_day(year: int, month: int, day: int) -> str | None:
 
 def parse_plan_date(value: Any) -> Any:
     """``YYYY-MM-DD`` to a date; anything else gets a message with the expected form, and a
-    day that does not exist (``2017-04-31``, ``31/04/2017``) what is wrong with it."""
+    day that does not exist (``2030-04-31``, ``31/04/2030``) what is wrong with it."""
     if isinstance(value, date) or value is None:
         return value
     text = str(value).strip()
